@@ -1,0 +1,137 @@
+"""The consumer loop: decode → handle (durable, idempotent write) → commit offset.
+
+Failure policy (arroyo's): a message that can never succeed — it does not decode, or its
+handler raises `Poison` — is copied to `<topic>.dlq` with origin headers, acknowledged by
+Kafka, and only then committed past. Any other error propagates with nothing committed,
+so the message is read again after a restart. Too many dead letters in a row stop the
+loop: that smells like a bug, not bad data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from kafka.structs import OffsetAndMetadata
+
+from kabinet.contracts import DecodeError, Envelope, decode
+from kabinet.contracts.topics import dlq
+from kabinet.logs import correlated
+
+log = logging.getLogger(__name__)
+
+
+class Poison(Exception):
+    """Raised by a handler for a message that no retry can ever make succeed."""
+
+
+class TooManyDeadLetters(RuntimeError):
+    """The loop stopped: the dead-letter limit in a row was reached."""
+
+
+class Record(Protocol):
+    """The part of kafka-python's ConsumerRecord the loop reads."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+
+
+Handler = Callable[[Envelope, Record], None]
+
+
+@dataclass
+class LoopStats:
+    """Counters of one loop, for metrics and tests."""
+
+    handled: int = 0
+    dead_lettered: int = 0
+    dead_in_a_row: int = 0
+
+
+class ConsumerLoop:
+    """Runs one handler over a subscribed consumer with the failure policy above."""
+
+    def __init__(
+        self,
+        *,
+        consumer: Any,
+        producer: Any,
+        handler: Handler,
+        group_id: str,
+        max_dead_in_a_row: int = 10,
+        decoder: Callable[[bytes | None], Envelope] = decode,
+    ) -> None:
+        self._consumer = consumer
+        self._producer = producer
+        self._handler = handler
+        self._group = group_id
+        self._max_dead = max_dead_in_a_row
+        self._decode = decoder
+        self.stats = LoopStats()
+
+    def poll_once(self, timeout_ms: int = 500) -> int:
+        """Handle one polled batch and commit it; the number of records seen."""
+        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        seen = 0
+        for tp, records in batches.items():
+            done: int | None = None
+            try:
+                for record in records:
+                    self._process(record)
+                    done = record.offset
+                    seen += 1
+                    if self.stats.dead_in_a_row >= self._max_dead:
+                        break
+            finally:  # what was fully handled is committed even when a later record fails
+                if done is not None:
+                    self._consumer.commit({tp: OffsetAndMetadata(done + 1, "", -1)})
+            if self.stats.dead_in_a_row >= self._max_dead:
+                raise TooManyDeadLetters(f"{self.stats.dead_in_a_row} dead letters in a row on {tp.topic}")
+        return seen
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll until `stop` is set; errors other than poison propagate."""
+        while not stop.is_set():
+            self.poll_once()
+
+    def _process(self, record: Record) -> None:
+        try:
+            envelope = self._decode(record.value)
+        except DecodeError as exc:
+            self._dead_letter(record, exc)
+            return
+        with correlated(envelope.correlation_id, envelope.event_id):
+            try:
+                self._handler(envelope, record)
+            except Poison as exc:
+                self._dead_letter(record, exc)
+                return
+        self.stats.handled += 1
+        self.stats.dead_in_a_row = 0
+
+    def _dead_letter(self, record: Record, error: Exception) -> None:
+        headers = [
+            *(record.headers or []),
+            ("dlq_origin_topic", record.topic.encode()),
+            ("dlq_origin_partition", str(record.partition).encode()),
+            ("dlq_origin_offset", str(record.offset).encode()),
+            ("dlq_consumer_group", self._group.encode()),
+            ("dlq_error", f"{type(error).__name__}: {error}"[:2000].encode()),
+            ("dlq_failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        future = self._producer.send(dlq(record.topic), key=record.key, value=record.value, headers=headers)
+        future.get(timeout=30)  # the dead letter is durable before the offset moves on
+        self.stats.dead_lettered += 1
+        self.stats.dead_in_a_row += 1
+        log.warning(
+            "dead letter",
+            extra={"topic": record.topic, "offset": record.offset, "error": str(error)[:500]},
+        )

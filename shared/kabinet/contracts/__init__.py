@@ -1,0 +1,17 @@
+"""Kabinet's public event contracts: envelope, topics, payload schemas, registry, codec."""
+
+from kabinet.contracts.codec import ContractViolation, DecodeError, decode, encode
+from kabinet.contracts.envelope import Envelope, new_envelope
+from kabinet.contracts.registry import REGISTRY, EventSpec, Registry
+
+__all__ = [
+    "REGISTRY",
+    "ContractViolation",
+    "DecodeError",
+    "Envelope",
+    "EventSpec",
+    "Registry",
+    "decode",
+    "encode",
+    "new_envelope",
+]

@@ -1,0 +1,100 @@
+"""Wire codec: strict encoding on produce, tolerant decoding (with upcasting) on consume.
+
+A Kafka message is the JSON envelope as value, `stream_id` as key, and `event_type`,
+`event_version`, `correlation_id` as headers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+
+from kabinet.contracts.base import strict
+from kabinet.contracts.envelope import Envelope, EnvelopeSchema, rfc3339
+from kabinet.contracts.registry import REGISTRY, Registry, UnknownEvent
+
+Headers = list[tuple[str, bytes]]
+
+
+class ContractViolation(ValueError):
+    """A producer tried to emit a payload its contract does not allow (a bug, never sent)."""
+
+
+class DecodeError(ValueError):
+    """A consumed message does not fit any contract: a poison message."""
+
+
+@dataclass(frozen=True)
+class WireMessage:
+    """What goes to Kafka for one envelope."""
+
+    topic: str
+    key: bytes
+    value: bytes
+    headers: Headers
+
+
+def encode(envelope: Envelope, registry: Registry = REGISTRY) -> WireMessage:
+    """Validate the payload strictly against its contract and render the wire message."""
+    try:
+        spec = registry.spec(envelope.event_type, envelope.event_version)
+    except UnknownEvent as exc:
+        raise ContractViolation(str(exc)) from exc
+    schema = spec.schema()
+    try:
+        with strict():
+            payload = schema.dump(schema.load(dict(envelope.payload)))
+    except ValidationError as exc:
+        raise ContractViolation(f"{envelope.event_type}: {exc.messages}") from exc
+    body = {
+        "event_id": envelope.event_id,
+        "event_type": envelope.event_type,
+        "event_version": envelope.event_version,
+        "occurred_at": rfc3339(envelope.occurred_at),
+        "producer": envelope.producer,
+        "stream_id": envelope.stream_id,
+        "stream_version": envelope.stream_version,
+        "correlation_id": envelope.correlation_id,
+        "causation_id": envelope.causation_id,
+        "payload": payload,
+    }
+    return WireMessage(
+        topic=spec.topic,
+        key=envelope.stream_id.encode(),
+        value=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        headers=[
+            ("event_type", envelope.event_type.encode()),
+            ("event_version", str(envelope.event_version).encode()),
+            ("correlation_id", envelope.correlation_id.encode()),
+        ],
+    )
+
+
+def decode(value: bytes | None, registry: Registry = REGISTRY) -> Envelope:
+    """Parse and validate a message value, upcasting the payload to the newest version.
+
+    Unknown fields are ignored at every level; anything else wrong is a `DecodeError`.
+    """
+    try:
+        raw = json.loads(value or b"")
+        env = EnvelopeSchema().load(raw)
+        version, payload = registry.upcast(env["event_type"], env["event_version"], env["payload"])
+        schema = registry.spec(env["event_type"], version).schema()
+        clean: dict[str, Any] = schema.dump(schema.load(payload))
+    except (ValueError, TypeError, ValidationError, UnknownEvent) as exc:
+        raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
+    return Envelope(
+        event_id=str(env["event_id"]),
+        event_type=env["event_type"],
+        event_version=version,
+        occurred_at=env["occurred_at"],
+        producer=env["producer"],
+        stream_id=env["stream_id"],
+        stream_version=env["stream_version"],
+        correlation_id=env["correlation_id"],
+        causation_id=env["causation_id"],
+        payload=clean,
+    )

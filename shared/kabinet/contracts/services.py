@@ -1,0 +1,39 @@
+"""Payloads of `kabinet.services.events` (producer: billing-link)."""
+
+from __future__ import annotations
+
+from marshmallow import fields
+
+from kabinet.contracts.base import E164, REGION, SERVICE_TYPES, Contract, one_of, uuid_str
+
+
+class ServiceLinkRequestedV1(Contract):
+    """ "Add service" needs proof: a code goes to the phone on the contract."""
+
+    link_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    region = fields.String(required=True, validate=REGION)
+    service_type = one_of(SERVICE_TYPES, required=True)
+    identifier = fields.String(required=True)
+    proof_destination = fields.String(load_default=None, allow_none=True, validate=E164)
+    locale = fields.String(load_default="ru")
+
+
+class ServiceAddedV1(Contract):
+    """A service is linked to the account; balance and status become visible."""
+
+    link_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    region = fields.String(required=True, validate=REGION)
+    service_type = one_of(SERVICE_TYPES, required=True)
+    identifier = fields.String(required=True)
+    account_number = fields.String(required=True)
+    linked_via = one_of(("holder_match", "code"), required=True)
+
+
+class ServiceRemovedV1(Contract):
+    """A link ended: the subscriber unlinked it, or billing released the number."""
+
+    link_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    reason = one_of(("unlinked", "number_released", "terminated"), required=True)

@@ -1,0 +1,45 @@
+"""Payloads of `kabinet.verification.events` (producer: verification)."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from kabinet.contracts.accounts import PURPOSES
+from kabinet.contracts.base import CHANNELS, Contract, one_of, uuid_str
+
+
+class VerificationRequestedV1(Contract):
+    """A challenge was issued; only the notifier reads the plain code."""
+
+    challenge_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    purpose = one_of(PURPOSES, required=True)
+    request_id = fields.String(load_default=None, allow_none=True)
+    channel = one_of(CHANNELS, required=True)
+    destination = fields.String(required=True)
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    link_token = fields.String(load_default=None, allow_none=True)
+    expires_at = fields.AwareDateTime(required=True)
+    locale = fields.String(load_default="ru")
+
+
+class ContactConfirmedV1(Contract):
+    """A contact proved reachable for the request that asked for it."""
+
+    challenge_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    purpose = one_of(PURPOSES, required=True)
+    request_id = fields.String(load_default=None, allow_none=True)
+    channel = one_of(CHANNELS, required=True)
+    destination = fields.String(required=True)
+
+
+class VerificationFailedV1(Contract):
+    """A challenge died: too many wrong codes, or it expired."""
+
+    challenge_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    purpose = one_of(PURPOSES, required=True)
+    request_id = fields.String(load_default=None, allow_none=True)
+    channel = one_of(CHANNELS, required=True)
+    reason = one_of(("attempts_exhausted", "expired"), required=True)

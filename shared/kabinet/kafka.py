@@ -1,0 +1,93 @@
+"""Kafka clients with Kabinet's safe settings, and topic administration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from kabinet.contracts.topics import dlq
+
+log = logging.getLogger(__name__)
+
+
+def producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
+    """An idempotent producer that waits for all in-sync replicas."""
+    return KafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=5,
+        max_in_flight_requests_per_connection=5,
+        request_timeout_ms=15000,
+        delivery_timeout_ms=60000,
+    )
+
+
+def consumer(bootstrap: str, *, group_id: str, topics: Iterable[str], client_id: str) -> KafkaConsumer:
+    """A group consumer that commits by hand and starts from the earliest offset."""
+    c = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=200,
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=3000,
+    )
+    c.subscribe(list(topics))
+    return c
+
+
+def ensure_topics(
+    bootstrap: str, topics: Iterable[str], *, partitions: int, replication: int, with_dlq: bool = True
+) -> list[str]:
+    """Create missing topics (and their dead-letter topics); return the ones created."""
+    names = sorted({t for topic in topics for t in ((topic, dlq(topic)) if with_dlq else (topic,))})
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="kabinet-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [n for n in names if n not in existing]
+        created = []
+        for name in missing:
+            try:
+                admin.create_topics(
+                    [NewTopic(name, num_partitions=partitions, replication_factor=replication)]
+                )
+                created.append(name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    finally:
+        admin.close()
+
+
+class KafkaProbe:
+    """Readiness check: a metadata request over one reused admin connection."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self._bootstrap = bootstrap
+        self._admin: KafkaAdminClient | None = None
+
+    def __call__(self) -> None:
+        """Raise unless a broker answers."""
+        try:
+            if self._admin is None:
+                self._admin = KafkaAdminClient(
+                    bootstrap_servers=self._bootstrap, client_id="kabinet-ready", request_timeout_ms=3000
+                )
+            self._admin.describe_cluster()
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Drop the connection."""
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None

@@ -1,0 +1,94 @@
+"""Outbox relay: publishes unpublished appends in order, then marks them sent.
+
+A crash after Kafka acknowledged but before the mark re-sends the batch: a duplicate,
+which consumers absorb; never a loss. One relay per service holds a lease in Mongo so
+two relays never interleave a stream's events.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from kabinet.contracts.codec import encode
+from kabinet.eventstore import EventStore, to_envelope
+from kabinet.mongo import Doc
+
+log = logging.getLogger(__name__)
+
+
+class Producer(Protocol):
+    """The part of `KafkaProducer` the relay uses."""
+
+    def send(self, topic: str, *, key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> Any: ...
+
+    def flush(self, timeout: float | None = None) -> None: ...
+
+
+class Lease:
+    """A single-document lease: whoever holds it is the only relay running."""
+
+    def __init__(self, db: Database[Doc], name: str, ttl: timedelta = timedelta(seconds=15)) -> None:
+        self._coll = db["leases"]
+        self._name = name
+        self._ttl = ttl
+        self.owner = str(uuid.uuid4())
+
+    def acquire(self) -> bool:
+        """Take or renew the lease; False while another live owner holds it."""
+        now = datetime.now(UTC)
+        try:
+            self._coll.find_one_and_update(
+                {"_id": self._name, "$or": [{"owner": self.owner}, {"until": {"$lt": now}}]},
+                {"$set": {"owner": self.owner, "until": now + self._ttl}},
+                upsert=True,
+            )
+            return True
+        except DuplicateKeyError:
+            return False
+
+    def release(self) -> None:
+        """Give the lease up."""
+        self._coll.delete_one({"_id": self._name, "owner": self.owner})
+
+
+class OutboxRelay:
+    """Moves appends from the event store to Kafka."""
+
+    def __init__(self, store: EventStore, producer: Producer, *, batch_size: int = 500) -> None:
+        self._store = store
+        self._producer = producer
+        self._batch = batch_size
+
+    def publish_pending(self, timeout: float = 30.0) -> int:
+        """Publish one batch with `acks=all`, mark it sent; the number published."""
+        docs = self._store.unpublished(self._batch)
+        if not docs:
+            return 0
+        futures = []
+        for doc in docs:
+            wire = encode(to_envelope(doc))
+            futures.append(
+                self._producer.send(doc["topic"], key=wire.key, value=wire.value, headers=wire.headers)
+            )
+        self._producer.flush(timeout)
+        for f in futures:
+            f.get(timeout=timeout)  # raises if any send failed: nothing is marked
+        self._store.mark_published([d["_id"] for d in docs])
+        return len(docs)
+
+    def run(self, stop: threading.Event, lease: Lease, idle_sleep: float = 0.05) -> None:
+        """Publish until `stop` is set, while holding the lease."""
+        while not stop.is_set():
+            if not lease.acquire():
+                stop.wait(1.0)
+                continue
+            if self.publish_pending() == 0:
+                stop.wait(idle_sleep)
+        lease.release()

@@ -1,0 +1,68 @@
+"""Settings from the environment: the service prefix first, then the global name."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EnvReader:
+    """Reads `<PREFIX><NAME>`, then `<NAME>`, then the default; the one place env is read."""
+
+    prefix: str
+    env: Mapping[str, str]
+
+    @classmethod
+    def for_service(cls, prefix: str, env: Mapping[str, str] | None = None) -> EnvReader:
+        """A reader over `env` (the process environment when omitted)."""
+        return cls(prefix=prefix, env=dict(os.environ if env is None else env))
+
+    def text(self, name: str, default: str) -> str:
+        """A string setting."""
+        return self.env.get(self.prefix + name) or self.env.get(name) or default
+
+    def integer(self, name: str, default: int) -> int:
+        """An integer setting; a bad value fails loudly at start-up."""
+        raw = self.text(name, str(default))
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ValueError(f"{self.prefix}{name} must be an integer, got {raw!r}") from exc
+
+    def number(self, name: str, default: float) -> float:
+        """A float setting."""
+        return float(self.text(name, str(default)))
+
+    def flag(self, name: str, default: bool) -> bool:
+        """A boolean setting: 1/true/yes/on are true."""
+        return self.text(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class InfraSettings:
+    """What every service needs to reach Kafka and MongoDB."""
+
+    service: str
+    mongo_uri: str
+    mongo_db: str
+    kafka_bootstrap: str
+    topic_partitions: int
+    topic_replication: int
+    log_level: str
+    log_json: bool
+
+    @classmethod
+    def read(cls, service: str, env: EnvReader) -> InfraSettings:
+        """Infrastructure settings of `service` from `env`."""
+        return cls(
+            service=service,
+            mongo_uri=env.text("MONGO_URI", "mongodb://127.0.0.1:27017"),
+            mongo_db=env.text("MONGO_DB", f"kabinet_{service.replace('-', '_')}"),
+            kafka_bootstrap=env.text("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            topic_partitions=env.integer("KAFKA_TOPIC_PARTITIONS", 6),
+            topic_replication=env.integer("KAFKA_REPLICATION_FACTOR", 1),
+            log_level=env.text("LOG_LEVEL", "INFO"),
+            log_json=env.flag("LOG_JSON", True),
+        )
