@@ -11,11 +11,10 @@ import threading
 from collections.abc import Sequence
 
 from kabinet import kafka as kafka_clients
-from kabinet.consumer import ConsumerLoop
 from kabinet.logs import configure_logging
 from kabinet.relay import Lease, OutboxRelay
 from kabinet.runtime import Runtime
-from kabinet.service import ConsumerSpec, ServiceDef
+from kabinet.service import ConsumerSpec, ServiceDef, build_loop
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +68,8 @@ def run_consumers(runtime: Runtime, specs: Sequence[ConsumerSpec], stop: threadi
     failed: list[BaseException] = []
 
     def work(spec: ConsumerSpec) -> None:
-        consumer = kafka_clients.consumer(
-            runtime.infra.kafka_bootstrap,
-            group_id=spec.group_id,
-            topics=spec.topics,
-            client_id=f"{runtime.client_id}/{spec.name}",
-        )
+        consumer, loop = build_loop(runtime, spec)
         try:
-            loop = ConsumerLoop(
-                consumer=consumer,
-                producer=runtime.producer(),
-                handler=spec.build(runtime),
-                group_id=spec.group_id,
-            )
             log.info("consumer started", extra={"consumer": spec.name, "topics": spec.topics})
             loop.run(stop)
         except BaseException as exc:

@@ -27,8 +27,9 @@ class ConcurrencyConflict(RuntimeError):
 class EventStore:
     """Events of one service, in `<db>.events`, with a per-stream and a global order."""
 
-    def __init__(self, db: Database[Doc], collection: str = "events") -> None:
+    def __init__(self, db: Database[Doc], collection: str = "events", *, topic_prefix: str = "") -> None:
         self._db = db
+        self._prefix = topic_prefix
         self._events: Collection[Doc] = db[collection]
         self._seq_name = f"{collection}.seq"
 
@@ -44,7 +45,7 @@ class EventStore:
         doc = {
             "_id": f"{envelope.stream_id}:{envelope.stream_version}",
             "seq": next_sequence(self._db, self._seq_name),
-            "topic": wire.topic,
+            "topic": self._prefix + wire.topic,
             "event_id": envelope.event_id,
             "event_type": envelope.event_type,
             "event_version": envelope.event_version,

@@ -31,12 +31,16 @@ class Runtime:
         """Connect to Mongo (no I/O until first use) and prepare the event store."""
         client = connect(infra.mongo_uri, app_name=infra.service)
         db = client[infra.mongo_db]
-        return cls(infra=infra, client=client, db=db, store=EventStore(db))
+        return cls(infra=infra, client=client, db=db, store=EventStore(db, topic_prefix=infra.topic_prefix))
 
     @property
     def client_id(self) -> str:
         """Kafka client id naming the service and host."""
         return f"{self.infra.service}@{socket.gethostname()}"
+
+    def topic(self, name: str) -> str:
+        """A contract's topic name in this deployment's namespace."""
+        return self.infra.topic_prefix + name
 
     def producer(self) -> Any:
         """The process's Kafka producer, built on first use."""

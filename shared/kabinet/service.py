@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from kabinet.consumer import Handler
+from kabinet import kafka as kafka_clients
+from kabinet.consumer import ConsumerLoop, Handler
 from kabinet.runtime import Runtime
 from kabinet.settings import InfraSettings
 
@@ -36,3 +38,18 @@ class ServiceDef:
         """Every topic the service writes or reads."""
         read = {t for c in self.consumers.values() for t in c.topics}
         return sorted(read | set(self.produces))
+
+
+def build_loop(runtime: Runtime, spec: ConsumerSpec) -> tuple[Any, ConsumerLoop]:
+    """A subscribed consumer and its loop, in the runtime's topic namespace."""
+    group_id = runtime.infra.topic_prefix + spec.group_id
+    consumer = kafka_clients.consumer(
+        runtime.infra.kafka_bootstrap,
+        group_id=group_id,
+        topics=[runtime.topic(t) for t in spec.topics],
+        client_id=f"{runtime.client_id}/{spec.name}",
+    )
+    loop = ConsumerLoop(
+        consumer=consumer, producer=runtime.producer(), handler=spec.build(runtime), group_id=group_id
+    )
+    return consumer, loop

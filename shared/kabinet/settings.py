@@ -48,6 +48,7 @@ class InfraSettings:
     mongo_uri: str
     mongo_db: str
     kafka_bootstrap: str
+    topic_prefix: str
     topic_partitions: int
     topic_replication: int
     log_level: str
@@ -61,6 +62,7 @@ class InfraSettings:
             mongo_uri=env.text("MONGO_URI", "mongodb://127.0.0.1:27017"),
             mongo_db=env.text("MONGO_DB", f"kabinet_{service.replace('-', '_')}"),
             kafka_bootstrap=env.text("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            topic_prefix=env.text("KAFKA_TOPIC_PREFIX", ""),
             topic_partitions=env.integer("KAFKA_TOPIC_PARTITIONS", 6),
             topic_replication=env.integer("KAFKA_REPLICATION_FACTOR", 1),
             log_level=env.text("LOG_LEVEL", "INFO"),

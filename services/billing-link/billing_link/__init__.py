@@ -1,0 +1,1 @@
+"""Billing-link: "Add service", proof of ownership, balances and statuses."""

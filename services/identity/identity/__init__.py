@@ -1,0 +1,1 @@
+"""Identity gateway: registration, login, sessions, profile, contacts, recovery."""

@@ -1,0 +1,1 @@
+"""Notifier: exactly one SMS or email per event that needs one."""

@@ -1,0 +1,1 @@
+"""Verification: SMS and email challenges that prove a contact."""

@@ -1,0 +1,7 @@
+"""Registry of the identity service's consumers: group, topics, handler."""
+
+from __future__ import annotations
+
+from kabinet.service import ConsumerSpec
+
+CONSUMERS: dict[str, ConsumerSpec] = {}
