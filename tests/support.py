@@ -12,7 +12,9 @@ from kafka import KafkaConsumer
 T = TypeVar("T")
 
 
-def wait_for(probe: Callable[[], T | None], *, timeout: float = 30.0, every: float = 0.05, what: str = "") -> T:
+def wait_for(
+    probe: Callable[[], T | None], *, timeout: float = 30.0, every: float = 0.05, what: str = ""
+) -> T:
     """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -47,3 +49,12 @@ def read_topic(bootstrap: str, topic: str, *, expect: int, timeout: float = 30.0
     finally:
         consumer.close()
     return records
+
+
+def drive(loop: Any, until: Callable[[], object], *, timeout: float = 30.0, what: str = "") -> None:
+    """Poll a consumer loop until `until()` holds (the loop's own thread, no sleeps)."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s driving the loop: {what}")
+        loop.poll_once(timeout_ms=200)

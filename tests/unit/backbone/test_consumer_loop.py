@@ -1,0 +1,96 @@
+"""The consumer loop's failure policy, with in-memory Kafka stand-ins."""
+
+from __future__ import annotations
+
+import pytest
+from kafka.structs import TopicPartition
+from kafka_fakes import FakeConsumer, FakeProducer, FakeRecord
+
+from kabinet.consumer import ConsumerLoop, Poison, TooManyDeadLetters
+from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope
+
+TOPIC = "kabinet.accounts.events"
+TP = TopicPartition(TOPIC, 0)
+
+
+def event_record(offset: int, **payload_overrides: object) -> FakeRecord:
+    spec = REGISTRY.latest("PasswordChanged")
+    env = new_envelope(
+        "PasswordChanged", {**spec.example, **payload_overrides}, event_version=1,
+        producer="identity", stream_id="acc-1", stream_version=offset + 1, correlation_id="c",
+    )  # fmt: skip
+    wire = encode(env)
+    return FakeRecord(TOPIC, 0, offset, wire.key, wire.value, wire.headers)
+
+
+def garbage(offset: int) -> FakeRecord:
+    return FakeRecord(TOPIC, 0, offset, b"k", b"{not json")
+
+
+def make_loop(records: list[FakeRecord], handler, max_dead: int = 10):
+    consumer, producer = FakeConsumer(records), FakeProducer()
+    loop = ConsumerLoop(
+        consumer=consumer, producer=producer, handler=handler, group_id="g", max_dead_in_a_row=max_dead
+    )
+    return loop, consumer, producer
+
+
+def test_handled_batch_is_committed_after_the_handler_ran():
+    seen: list[Envelope] = []
+    loop, consumer, _ = make_loop([event_record(0), event_record(1)], lambda env, rec: seen.append(env))
+    assert loop.poll_once() == 2
+    assert [e.stream_version for e in seen] == [1, 2]
+    assert consumer.committed[TP] == 2
+
+
+def test_undecodable_message_goes_to_the_dead_letter_topic_with_its_origin_and_the_loop_goes_on():
+    seen: list[Envelope] = []
+    loop, consumer, producer = make_loop([garbage(0), event_record(1)], lambda env, rec: seen.append(env))
+    loop.poll_once()
+    (topic, sent), = producer.sent  # fmt: skip
+    headers = dict(sent["headers"])
+    assert topic == f"{TOPIC}.dlq"
+    assert sent["value"] == b"{not json"
+    assert headers["dlq_origin_topic"] == TOPIC.encode()
+    assert headers["dlq_origin_offset"] == b"0"
+    assert b"DecodeError" in headers["dlq_error"]
+    assert len(seen) == 1
+    assert consumer.committed[TP] == 2
+
+
+def test_handler_poison_goes_to_the_dead_letter_topic():
+    def refuse(env: Envelope, rec: object) -> None:
+        raise Poison("account unknown forever")
+
+    loop, consumer, producer = make_loop([event_record(0)], refuse)
+    loop.poll_once()
+    assert producer.sent[0][0] == f"{TOPIC}.dlq"
+    assert consumer.committed[TP] == 1
+
+
+def test_other_errors_propagate_and_commit_only_what_was_fully_handled():
+    def flaky(env: Envelope, rec: object) -> None:
+        if env.stream_version == 2:
+            raise ConnectionError("mongo down")
+
+    loop, consumer, producer = make_loop([event_record(0), event_record(1), event_record(2)], flaky)
+    with pytest.raises(ConnectionError):
+        loop.poll_once()
+    assert consumer.committed[TP] == 1  # offset 1 will be read again
+    assert producer.sent == []
+
+
+def test_too_many_dead_letters_in_a_row_stop_the_loop_after_committing_them():
+    loop, consumer, producer = make_loop([garbage(i) for i in range(5)], lambda e, r: None, max_dead=3)
+    with pytest.raises(TooManyDeadLetters):
+        loop.poll_once()
+    assert len(producer.sent) == 3
+    assert consumer.committed[TP] == 3
+
+
+def test_a_good_message_resets_the_dead_letter_streak():
+    records = [garbage(0), garbage(1), event_record(2), garbage(3), garbage(4)]
+    loop, consumer, producer = make_loop(records, lambda e, r: None, max_dead=3)
+    loop.poll_once()
+    assert len(producer.sent) == 4
+    assert consumer.committed[TP] == 5
