@@ -6,6 +6,7 @@ from typing import Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 Doc = dict[str, Any]
 
@@ -28,8 +29,13 @@ def ping(db: Database[Doc]) -> None:
 
 def next_sequence(db: Database[Doc], name: str) -> int:
     """A strictly increasing number from a counter document (single-document atomic)."""
-    doc = db["counters"].find_one_and_update(
-        {"_id": name}, {"$inc": {"n": 1}}, upsert=True, return_document=True
-    )
-    assert doc is not None  # upsert with return_document=True always returns the document
-    return int(doc["n"])
+    for _ in range(3):
+        try:
+            doc = db["counters"].find_one_and_update(
+                {"_id": name}, {"$inc": {"n": 1}}, upsert=True, return_document=True
+            )
+        except DuplicateKeyError:  # two first-ever upserts raced; the loser retries as an update
+            continue
+        assert doc is not None  # upsert with return_document=True always returns the document
+        return int(doc["n"])
+    raise RuntimeError(f"counter {name!r} kept colliding")
