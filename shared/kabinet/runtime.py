@@ -29,7 +29,7 @@ class Runtime:
     @classmethod
     def open(cls, infra: InfraSettings) -> Runtime:
         """Connect to Mongo (no I/O until first use) and prepare the event store."""
-        client = connect(infra.mongo_uri, app_name=infra.service)
+        client = connect(infra.mongo_uri, app_name=infra.service, timeout_ms=infra.mongo_timeout_ms)
         db = client[infra.mongo_db]
         return cls(infra=infra, client=client, db=db, store=EventStore(db, topic_prefix=infra.topic_prefix))
 

@@ -47,6 +47,7 @@ class InfraSettings:
     service: str
     mongo_uri: str
     mongo_db: str
+    mongo_timeout_ms: int
     kafka_bootstrap: str
     topic_prefix: str
     topic_partitions: int
@@ -61,6 +62,7 @@ class InfraSettings:
             service=service,
             mongo_uri=env.text("MONGO_URI", "mongodb://127.0.0.1:27017"),
             mongo_db=env.text("MONGO_DB", f"kabinet_{service.replace('-', '_')}"),
+            mongo_timeout_ms=env.integer("MONGO_TIMEOUT_MS", 5000),
             kafka_bootstrap=env.text("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
             topic_prefix=env.text("KAFKA_TOPIC_PREFIX", ""),
             topic_partitions=env.integer("KAFKA_TOPIC_PARTITIONS", 6),
