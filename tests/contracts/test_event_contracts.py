@@ -122,3 +122,14 @@ def test_an_old_version_is_upcast_on_consume():
     decoded = decode(json.dumps(body).encode(), registry)
     assert decoded.event_version == 2
     assert decoded.payload["last_name"] == "Петров"
+
+
+def test_the_asyncapi_document_describes_every_event_on_its_topic():
+    from kabinet.contracts.asyncapi import document
+
+    doc = document()
+    for spec in REGISTRY:
+        key = f"{spec.event_type}.v{spec.version}"
+        assert key in doc["channels"][spec.topic]["messages"]
+        payload = doc["components"]["messages"][key]["payload"]
+        assert set(payload["required"]) <= set(payload["properties"])
