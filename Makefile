@@ -47,7 +47,7 @@ logs: venv
 	$(PY) deploy/services.py logs $(NAME)
 
 test: venv
-	$(PY) -m pytest tests/unit tests/contracts tests/integration tests/e2e
+	$(PY) -m pytest tests
 
 unit: venv
 	$(PY) -m pytest tests/unit

@@ -1,11 +1,62 @@
-"""Composition root of the identity service."""
+"""Composition root of the identity service: the service definition and the gateway's adapters."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import cache
+from importlib import resources
+
+import requests
+
 from identity.config import Settings
 from identity.consumers import CONSUMERS
+from identity.downstream import Downstream
+from identity.eventstore import Accounts, MongoCredentials
+from identity.gateway import Gateway
+from identity.projection import Projection
+from identity.queries import Queries
+from identity.security import AccessTokens, PasswordHasher
+from identity.sessions import SessionStore
+from identity.throttle import Throttle
 from kabinet.contracts import topics
+from kabinet.runtime import Runtime
 from kabinet.service import ServiceDef
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common and leaked passwords (lower-case)."""
+    text = resources.files("identity").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def setup(runtime: Runtime) -> None:
+    """Indexes of the event store, the read model and the sessions."""
+    runtime.store.create_indexes()
+    sessions = SessionStore(runtime.db)
+    sessions.create_indexes()
+    Projection(runtime.db, sessions).create_indexes()
+
+
+def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
+    """Every adapter the HTTP handlers use, over one process's clients."""
+    http = requests.Session()
+    timeout = settings.downstream_timeout
+    return Gateway(
+        settings=settings,
+        accounts=Accounts(runtime.store, MongoCredentials(runtime.db["credentials"])),
+        directory=Queries(runtime.db),
+        hasher=PasswordHasher(
+            rounds=settings.bcrypt_rounds, key=settings.prehash_key, concurrency=settings.hash_concurrency
+        ),
+        common_passwords=common_passwords(),
+        sessions=SessionStore(runtime.db, refresh_ttl=timedelta(seconds=settings.refresh_ttl)),
+        tokens=AccessTokens(secret=settings.jwt_secret, ttl_seconds=settings.access_ttl),
+        throttle=Throttle(runtime.db["throttle"], settings.throttling),
+        verification=Downstream("verification", settings.verification_url, http, timeout=timeout),
+        billing_link=Downstream("billing-link", settings.billing_link_url, http, timeout=timeout),
+    )
+
 
 SERVICE = ServiceDef(
     name="identity",
@@ -14,4 +65,5 @@ SERVICE = ServiceDef(
     infra=lambda: Settings.from_env().infra,
     produces=(topics.ACCOUNTS,),
     consumers=CONSUMERS,
+    setup=setup,
 )

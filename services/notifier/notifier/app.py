@@ -1,4 +1,4 @@
-"""`create_app()`: the only way to build the notifier service's Flask app."""
+"""`create_app()`: the only way to build the notifier service's Flask app (probes and metrics)."""
 
 from __future__ import annotations
 
@@ -13,4 +13,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; clients are created here, in the worker process."""
     settings = settings or Settings.from_env()
     runtime = Runtime.open(settings.infra)
-    return base_app("notifier", runtime)
+    app: Flask = base_app("notifier", runtime)
+    return app

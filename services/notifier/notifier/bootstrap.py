@@ -2,10 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
 from kabinet.contracts import topics
+from kabinet.runtime import Runtime
 from kabinet.service import ServiceDef
 from notifier.config import Settings
 from notifier.consumers import CONSUMERS
+from notifier.eventstore import Outcomes
+from notifier.handlers import Delivery, Notifier
+from notifier.projection import AccountsView, NotificationLog
+from notifier.render import Renderer
+from notifier.senders import HttpSmsGateway, Sender, SmtpMailer
+
+
+def production_senders(settings: Settings) -> dict[str, Sender]:
+    """SMTP for email, the HTTP JSON gateway for SMS."""
+    sms = HttpSmsGateway(settings.sms_gateway_url, token=settings.sms_gateway_token)
+    return {"email": SmtpMailer(settings.smtp), "sms": sms}
+
+
+def build_notifier(
+    runtime: Runtime,
+    settings: Settings,
+    *,
+    senders: Mapping[str, Sender] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Notifier:
+    """The notifier wired to Mongo and the real senders; tests may swap senders and clock."""
+    delivery = Delivery(
+        NotificationLog(runtime.db),
+        senders or production_senders(settings),
+        Outcomes(runtime.store),
+        clock=clock or (lambda: datetime.now(UTC)),
+        backoff=settings.backoff,
+    )
+    renderer = Renderer(settings.link_base_url)
+    return Notifier(AccountsView(runtime.db), renderer, delivery, settings.low_balance_below)
+
+
+def setup(runtime: Runtime) -> None:
+    """Indexes of the event store and the read models."""
+    runtime.store.create_indexes()
+    AccountsView(runtime.db).create_indexes()
+    NotificationLog(runtime.db).create_indexes()
+
 
 SERVICE = ServiceDef(
     name="notifier",
@@ -14,4 +56,5 @@ SERVICE = ServiceDef(
     infra=lambda: Settings.from_env().infra,
     produces=(topics.NOTIFICATIONS,),
     consumers=CONSUMERS,
+    setup=setup,
 )

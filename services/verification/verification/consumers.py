@@ -1,7 +1,90 @@
-"""Registry of the verification service's consumers: group, topics, handler."""
+"""Registry of the verification service's consumers, and the translation of requests into commands."""
 
 from __future__ import annotations
 
-from kabinet.service import ConsumerSpec
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
 
-CONSUMERS: dict[str, ConsumerSpec] = {}
+from kabinet.consumer import Handler, Record
+from kabinet.contracts import Envelope, topics
+from kabinet.runtime import Runtime
+from kabinet.service import ConsumerSpec
+from verification.domain import Binding, Issue
+from verification.handlers import Verification
+
+log = logging.getLogger(__name__)
+CHALLENGE_NS = uuid.UUID("5b0f8e7c-1c7d-4c55-9e55-6a2f4b3d9c01")
+KIND_CHANNEL = {"phone": "sms", "email": "email"}
+
+
+def challenge_id_for(event_id: str) -> str:
+    """The challenge a request event opens: the same id on every redelivery."""
+    return str(uuid.uuid5(CHALLENGE_NS, event_id))
+
+
+def to_issue(env: Envelope) -> Issue | None:
+    """The `Issue` command a request event asks for, or None when no code must go out."""
+    p = env.payload
+    cid = challenge_id_for(env.event_id)
+    locale = p.get("locale") or "ru"
+    if env.event_type == "UserRegistered":
+        if p.get("contact_in_use"):  # the owner is told instead (ContactUsedAgain); no code to a stranger
+            return None
+        channel = p["confirm_via"]
+        dest = p["phone"] if channel == "sms" else p["email"]
+        return Issue(cid, Binding(str(p["account_id"]), "registration", None, channel), dest, locale)
+    if env.event_type == "ContactChangeRequested":
+        if p.get("contact_in_use"):
+            return None
+        binding = Binding(
+            str(p["account_id"]), "contact_change", str(p["request_id"]), KIND_CHANNEL[p["kind"]]
+        )
+        return Issue(cid, binding, p["value"], locale)
+    if env.event_type == "PasswordResetRequested":
+        binding = Binding(str(p["account_id"]), "password_reset", str(p["request_id"]), p["channel"])
+        return Issue(cid, binding, p["destination"], locale)
+    if env.event_type == "ServiceLinkRequested" and p.get("proof_destination"):
+        binding = Binding(str(p["account_id"]), "service_link", str(p["link_id"]), "sms")
+        return Issue(cid, binding, p["proof_destination"], locale)
+    return None
+
+
+def issue_handler(service: Verification) -> Handler:
+    """Consumer handler: translate the request event and open its challenge (idempotent)."""
+
+    def handle(env: Envelope, record: Record) -> None:
+        cmd = to_issue(env)
+        if cmd is not None:
+            service.issue(cmd)
+            log.info("challenge issued", extra=_log_fields(env, cmd))
+
+    return handle
+
+
+def _log_fields(env: Envelope, cmd: Issue) -> Mapping[str, Any]:
+    b = cmd.binding
+    return {
+        "cause": env.event_id,
+        "challenge_id": cmd.challenge_id,
+        "purpose": b.purpose,
+        "channel": b.channel,
+    }
+
+
+def _build(runtime: Runtime) -> Handler:
+    from verification.bootstrap import build_verification  # the composition root imports this registry
+    from verification.config import Settings
+
+    return issue_handler(build_verification(runtime, Settings.from_env()))
+
+
+CONSUMERS: dict[str, ConsumerSpec] = {
+    "requests": ConsumerSpec(
+        name="requests",
+        group_id="verification.requests",
+        topics=(topics.ACCOUNTS, topics.SERVICES),
+        build=_build,
+    ),
+}

@@ -23,6 +23,10 @@ class UserRegisteredV1(Contract):
     email = fields.Email(required=True)
     confirm_via = one_of(CHANNELS, required=True)
     locale = fields.String(load_default="ru")
+    # Added (optional): the `confirm_via` contact is already confirmed by ANOTHER account.
+    # The newcomer's reply is unchanged (no enumeration); the owner's stream gets
+    # ContactUsedAgain; verification must issue NO code to that contact for this event.
+    contact_in_use = fields.Boolean(load_default=False)
 
 
 class ContactChangeRequestedV1(Contract):
@@ -35,6 +39,9 @@ class ContactChangeRequestedV1(Contract):
     previous_value = fields.String(load_default=None, allow_none=True)
     confirm_via = one_of(CHANNELS, required=True)
     locale = fields.String(load_default="ru")
+    # Added (optional): `value` is confirmed by ANOTHER account — as in UserRegistered,
+    # verification issues no code; the owner gets ContactUsedAgain.
+    contact_in_use = fields.Boolean(load_default=False)
 
 
 class PasswordChangedV1(Contract):
@@ -42,6 +49,10 @@ class PasswordChangedV1(Contract):
 
     account_id = uuid_str(required=True)
     reason = one_of(("change", "recovery"), required=True)
+    # Added (optional): audit trail of who made the change.
+    ip = fields.String(load_default=None, allow_none=True)
+    user_agent = fields.String(load_default=None, allow_none=True)
+    locale = fields.String(load_default="ru")
 
 
 class PasswordResetRequestedV1(Contract):
@@ -61,3 +72,82 @@ class ContactUsedAgainV1(Contract):
     channel = one_of(CHANNELS, required=True)
     destination = fields.String(required=True)
     locale = fields.String(load_default="ru")
+
+
+class LoginReservedV1(Contract):
+    """A login (case-folded) is taken by an account; stream `login-<login_key>`.
+
+    Reserving is an append at the stream's next version, so two registrations of one
+    login can never both succeed. A later reservation of the same stream replaces an
+    orphan one (its account was never registered).
+    """
+
+    login_key = fields.String(required=True, validate=validate.Length(3, 32))
+    account_id = uuid_str(required=True)
+
+
+class AccountActivatedV1(Contract):
+    """The first contact was confirmed after registration; the account may sign in."""
+
+    account_id = uuid_str(required=True)
+    channel = one_of(CHANNELS, required=True)
+    destination = fields.String(required=True)
+
+
+class ContactVerifiedV1(Contract):
+    """A further registration contact of an active account was confirmed."""
+
+    account_id = uuid_str(required=True)
+    channel = one_of(CHANNELS, required=True)
+    destination = fields.String(required=True)
+
+
+class ContactChangedV1(Contract):
+    """A requested contact change was confirmed: the new value replaces the old one."""
+
+    account_id = uuid_str(required=True)
+    request_id = uuid_str(required=True)
+    kind = one_of(("phone", "email"), required=True)
+    value = fields.String(required=True)
+    previous_value = fields.String(load_default=None, allow_none=True)
+    locale = fields.String(load_default="ru")
+
+
+class LoginSucceededV1(Contract):
+    """Audit: a sign-in succeeded and a session started; stream `audit-<event id>`."""
+
+    account_id = uuid_str(required=True)
+    session_id = uuid_str(required=True)
+    ip = fields.String(load_default=None, allow_none=True)
+    user_agent = fields.String(load_default=None, allow_none=True)
+
+
+class LoginFailedV1(Contract):
+    """Audit: a sign-in failed (unknown login: `account_id` null); stream `audit-<event id>`."""
+
+    account_id = uuid_str(load_default=None, allow_none=True)
+    login_key = fields.String(required=True)
+    reason = one_of(("bad_credentials", "confirmation_required", "throttled"), required=True)
+    ip = fields.String(load_default=None, allow_none=True)
+    user_agent = fields.String(load_default=None, allow_none=True)
+
+
+class AccountSoftLockedV1(Contract):
+    """Failed sign-ins crossed the threshold: sign-ins wait until `locked_until`; owner notified."""
+
+    account_id = uuid_str(required=True)
+    locked_until = fields.AwareDateTime(required=True)
+    failures = fields.Integer(required=True)
+    ip = fields.String(load_default=None, allow_none=True)
+    user_agent = fields.String(load_default=None, allow_none=True)
+    locale = fields.String(load_default="ru")
+
+
+class SessionsRevokedV1(Contract):
+    """Audit: sessions ended (`session_id` null = every session of the account)."""
+
+    account_id = uuid_str(required=True)
+    session_id = uuid_str(load_default=None, allow_none=True)
+    reason = one_of(("logout", "refresh_reuse", "password_changed"), required=True)
+    ip = fields.String(load_default=None, allow_none=True)
+    user_agent = fields.String(load_default=None, allow_none=True)

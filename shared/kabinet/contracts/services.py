@@ -6,6 +6,8 @@ from marshmallow import fields
 
 from kabinet.contracts.base import E164, REGION, SERVICE_TYPES, Contract, one_of, uuid_str
 
+LINK_FAIL_REASONS = ("proof_failed", "account_unavailable", "number_released", "terminated")
+
 
 class ServiceLinkRequestedV1(Contract):
     """ "Add service" needs proof: a code goes to the phone on the contract."""
@@ -17,6 +19,8 @@ class ServiceLinkRequestedV1(Contract):
     identifier = fields.String(required=True)
     proof_destination = fields.String(load_default=None, allow_none=True, validate=E164)
     locale = fields.String(load_default="ru")
+    # added later, optional: the billing account the proof is for (None when none matched)
+    account_number = fields.String(load_default=None, allow_none=True)
 
 
 class ServiceAddedV1(Contract):
@@ -29,6 +33,14 @@ class ServiceAddedV1(Contract):
     identifier = fields.String(required=True)
     account_number = fields.String(required=True)
     linked_via = one_of(("holder_match", "code"), required=True)
+
+
+class ServiceLinkFailedV1(Contract):
+    """A pending "Add service" request can no longer complete (no link was made)."""
+
+    link_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    reason = one_of(LINK_FAIL_REASONS, required=True)
 
 
 class ServiceRemovedV1(Contract):
