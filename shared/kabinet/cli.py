@@ -41,7 +41,7 @@ def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
         if args.command == "topics":
             created = kafka_clients.ensure_topics(
                 infra.kafka_bootstrap,
-                service.topics(),
+                [runtime.topic(t) for t in service.topics()],
                 partitions=infra.topic_partitions,
                 replication=infra.topic_replication,
             )

@@ -161,6 +161,18 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "linked_via": "code",
     },
     ("ServiceLinkFailed", 1): {"link_id": _LINK, "account_id": _ACC, "reason": "proof_failed"},
+    ("ServiceBalanceLow", 1): {
+        "link_id": _LINK,
+        "account_id": _ACC,
+        "region": "RU-MOW",
+        "service_type": "internet",
+        "identifier": "770012345678",
+        "account_number": "770012345678",
+        "balance": {"amount": "12.30", "currency": "RUB"},
+        "threshold": "50.00",
+        "feed_position": "2:1534",
+        "locale": "ru",
+    },
     ("ServiceRemoved", 1): {"link_id": _LINK, "account_id": _ACC, "reason": "unlinked"},
     ("NotificationSent", 1): {
         "notification_id": _NOTE,

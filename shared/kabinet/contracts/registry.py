@@ -109,6 +109,7 @@ def _build() -> Registry:
         ("ServiceAdded", services.ServiceAddedV1, topics.SERVICES, "billing-link"),
         ("ServiceRemoved", services.ServiceRemovedV1, topics.SERVICES, "billing-link"),
         ("ServiceLinkFailed", services.ServiceLinkFailedV1, topics.SERVICES, "billing-link"),
+        ("ServiceBalanceLow", services.ServiceBalanceLowV1, topics.SERVICES, "billing-link"),
         ("NotificationSent", notifications.NotificationSentV1, topics.NOTIFICATIONS, "notifier"),
         ("NotificationFailed", notifications.NotificationFailedV1, topics.NOTIFICATIONS, "notifier"),
         ("BillingAccountUpserted", billing.BillingAccountUpsertedV1, topics.BILLING_FEED, "billing"),

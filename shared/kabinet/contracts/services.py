@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from kabinet.contracts.base import E164, REGION, SERVICE_TYPES, Contract, one_of, uuid_str
+from kabinet.contracts.base import AMOUNT, E164, REGION, SERVICE_TYPES, Contract, one_of, uuid_str
+from kabinet.contracts.billing import Money
 
 LINK_FAIL_REASONS = ("proof_failed", "account_unavailable", "number_released", "terminated")
 
@@ -49,3 +50,22 @@ class ServiceRemovedV1(Contract):
     link_id = uuid_str(required=True)
     account_id = uuid_str(required=True)
     reason = one_of(("unlinked", "number_released", "terminated"), required=True)
+
+
+class ServiceBalanceLowV1(Contract):
+    """A linked service's balance fell below the low-balance threshold: tell the subscriber once.
+
+    One event per crossing (not per balance change); `feed_position` names the billing
+    feed message that crossed it.
+    """
+
+    link_id = uuid_str(required=True)
+    account_id = uuid_str(required=True)
+    region = fields.String(required=True, validate=REGION)
+    service_type = one_of(SERVICE_TYPES, required=True)
+    identifier = fields.String(required=True)
+    account_number = fields.String(required=True)
+    balance = fields.Nested(Money, required=True)
+    threshold = fields.String(required=True, validate=AMOUNT)
+    feed_position = fields.String(required=True)
+    locale = fields.String(load_default="ru")

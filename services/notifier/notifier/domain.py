@@ -1,0 +1,191 @@
+"""Notifier domain (pure): which message an event calls for, delivery back-off, SMS length, masking."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+NOTIFICATION_NS = uuid.UUID("0c6f4b7e-2f1d-4a8e-b3c5-9d7e1f2a3b4c")
+KIND_CHANNEL = {"phone": "sms", "email": "email"}
+# events about an account that name no address: the notice goes to the account's confirmed contact
+ACCOUNT_NOTICES = {
+    "PasswordChanged": "password_changed",
+    "AccountSoftLocked": "soft_locked",
+    "ServiceAdded": "service_added",
+    "ServiceRemoved": "service_removed",
+}
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """What the notifier knows of an account's contacts (from identity's and verification's events)."""
+
+    account_id: str
+    phone: str | None = None
+    email: str | None = None
+    locale: str = "ru"
+    preferred: str | None = None  # the channel confirmed first; account-only notices go there
+
+    def address(self, channel: str) -> str | None:
+        """The contact of `channel`."""
+        return self.phone if channel == "sms" else self.email
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to send: exactly one per `key` (the cause event id, or event id + account)."""
+
+    key: str
+    cause_event_id: str
+    account_id: str | None
+    channel: str
+    to: str
+    template: str
+    locale: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def notification_id(self) -> str:
+        """Deterministic id of the notification, the same on every redelivery."""
+        return str(uuid.uuid5(NOTIFICATION_NS, self.key))
+
+
+def contact_update(event_type: str, p: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The fields an event sets in the contacts read model of `p["account_id"]`, if any."""
+    if event_type == "UserRegistered":
+        return {
+            "phone": p["phone"],
+            "email": p["email"],
+            "locale": p.get("locale") or "ru",
+            "registered_via": p["confirm_via"],
+        }
+    if event_type in ("AccountActivated", "ContactVerified"):
+        update: dict[str, Any] = {
+            "phone" if p["channel"] == "sms" else "email": p["destination"],
+            "confirmed_" + p["channel"]: True,
+        }
+        if event_type == "AccountActivated":
+            update["preferred"] = p["channel"]
+        return update
+    if event_type == "ContactChanged":
+        return {p["kind"]: p["value"], "confirmed_" + KIND_CHANNEL[p["kind"]]: True}
+    return None
+
+
+def to_contacts(doc: Mapping[str, Any] | None) -> Contacts | None:
+    """The contacts value of a read-model document."""
+    if not doc:
+        return None
+    # only a confirmed channel gets account notices: a registration contact may belong to someone else
+    return Contacts(
+        str(doc["_id"]), doc.get("phone"), doc.get("email"), doc.get("locale") or "ru", doc.get("preferred")
+    )
+
+
+def plan(event_id: str, event_type: str, p: Mapping[str, Any], contacts: Contacts | None) -> list[Notice]:
+    """The messages an event calls for (none for events that need no message)."""
+    account = str(p["account_id"]) if p.get("account_id") else None
+
+    def direct(template: str, channel: str, to: str | None, **ctx: Any) -> list[Notice]:
+        if not to:
+            return []
+        locale = p.get("locale") or (contacts.locale if contacts else "ru")
+        return [Notice(event_id, event_id, account, channel, to, template, locale, ctx)]
+
+    if event_type == "VerificationRequested":
+        ctx = {k: p.get(k) for k in ("code", "link_token", "purpose", "expires_at")}
+        return direct("verification_code", p["channel"], p["destination"], **ctx)
+    if event_type == "ContactChangeRequested":
+        channel = KIND_CHANNEL[p["kind"]]
+        return direct("contact_change_notice", channel, p.get("previous_value"), kind=p["kind"])
+    if event_type == "ContactUsedAgain":
+        return direct("contact_used_again", p["channel"], p["destination"])
+    if event_type in ACCOUNT_NOTICES and contacts and contacts.preferred:
+        ctx = {k: v for k, v in p.items() if k in ("reason", "service_type", "identifier", "locked_until")}
+        to = contacts.address(contacts.preferred)
+        return direct(ACCOUNT_NOTICES[event_type], contacts.preferred, to, **ctx)
+    return []
+
+
+def low_balance(
+    event_id: str, p: Mapping[str, Any], previous: str | None, owners: list[Contacts], threshold: Decimal
+) -> list[Notice]:
+    """One notice per linked account when the balance falls below `threshold` (not while it stays low)."""
+    now, before = _amount(p["balance"]["amount"]), _amount(previous)
+    if now is None or now >= threshold or (before is not None and before < threshold):
+        return []
+    ctx = {
+        "amount": p["balance"]["amount"],
+        "currency": p["balance"]["currency"],
+        "account_number": p["account_number"],
+    }
+    return [
+        Notice(
+            f"{event_id}:{c.account_id}",
+            event_id,
+            c.account_id,
+            c.preferred,
+            to,
+            "low_balance",
+            c.locale,
+            ctx,
+        )
+        for c in owners
+        if c.preferred and (to := c.address(c.preferred))
+    ]
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential back-off between delivery attempts, then give up."""
+
+    base: timedelta = timedelta(seconds=2)
+    factor: float = 2.0
+    cap: timedelta = timedelta(minutes=5)
+    max_attempts: int = 8
+
+    def delay(self, attempts: int) -> timedelta:
+        """Wait after the `attempts`-th failed attempt."""
+        return min(self.cap, self.base * self.factor ** max(0, attempts - 1))
+
+    def exhausted(self, attempts: int) -> bool:
+        """Whether no attempt is left."""
+        return attempts >= self.max_attempts
+
+
+GSM7 = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXT = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> tuple[str, int]:
+    """Encoding (`gsm7` or `ucs2`) and number of SMS segments: Cyrillic is UCS-2, 70 chars each."""
+    if all(ch in GSM7 or ch in GSM7_EXT for ch in text):
+        units, single, multi = sum(2 if ch in GSM7_EXT else 1 for ch in text), 160, 153
+        encoding = "gsm7"
+    else:
+        units, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67
+        encoding = "ucs2"
+    return encoding, 1 if units <= single else math.ceil(units / multi)
+
+
+def mask(channel: str, to: str) -> str:
+    """A destination fit for logs and events: `+7916*****67`, `p***@example.ru`."""
+    if channel == "sms":
+        return to[:5] + "*" * max(0, len(to) - 7) + to[-2:]
+    name, _, domain = to.partition("@")
+    return f"{name[:1]}***@{domain}"

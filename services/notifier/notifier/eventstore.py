@@ -1,0 +1,33 @@
+"""Outcome events of the notifier (NotificationSent / NotificationFailed), appended once per notice."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from typing import Any
+
+from kabinet.contracts import new_envelope
+from kabinet.eventstore import ConcurrencyConflict, EventStore
+from kabinet.logs import correlation_id
+
+
+class Outcomes:
+    """Appends each notice's outcome at version 1 of its own stream: a repeat is a no-op."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._store = store
+
+    def record(self, event_type: str, payload: Mapping[str, Any], *, causation: str | None) -> None:
+        """Append `NotificationSent` or `NotificationFailed` unless it is already stored."""
+        env = new_envelope(
+            event_type,
+            payload,
+            event_version=1,
+            producer="notifier",
+            stream_id=f"notification-{payload['notification_id']}",
+            stream_version=1,
+            correlation_id=correlation_id(),
+            causation_id=causation,
+        )
+        with contextlib.suppress(ConcurrencyConflict):  # recorded before a crash or redelivery
+            self._store.append(env)

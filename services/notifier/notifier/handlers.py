@@ -1,0 +1,197 @@
+"""Delivery: one message per notice key, retried with back-off, outcome recorded as an event."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from kabinet.contracts import Envelope
+from kabinet.mongo import Doc
+from notifier.domain import (
+    ACCOUNT_NOTICES,
+    Backoff,
+    Notice,
+    contact_update,
+    low_balance,
+    mask,
+    plan,
+    sms_segments,
+)
+from notifier.render import Message, Renderer
+from notifier.senders import PermanentSendError, Sender, TransientSendError
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)  # a sender silent this long is presumed dead; its notice is retried
+
+
+class Log(Protocol):
+    """The notification log (Mongo, or a fake in unit tests)."""
+
+    def claim_new(self, key: str, record: Mapping[str, Any]) -> bool: ...
+    def get(self, key: str) -> Doc | None: ...
+    def claim_due(self, now: datetime, lease_until: datetime) -> Doc | None: ...
+    def schedule_retry(self, key: str, at: datetime, error: str) -> None: ...
+    def finish(self, key: str, state: str, at: datetime, error: str | None = None) -> None: ...
+
+
+class OutcomeSink(Protocol):
+    """Where NotificationSent / NotificationFailed go."""
+
+    def record(self, event_type: str, payload: Mapping[str, Any], *, causation: str | None) -> None: ...
+
+
+class Delivery:
+    """Sends claimed notices through the channel's sender and records the outcome."""
+
+    def __init__(
+        self,
+        log_: Log,
+        senders: Mapping[str, Sender],
+        outcomes: OutcomeSink,
+        *,
+        clock: Callable[[], datetime],
+        backoff: Backoff,
+    ) -> None:
+        self.log, self._senders, self._outcomes = log_, senders, outcomes
+        self._clock, self._backoff = clock, backoff
+
+    def first(self, notice: Notice, message: Message) -> None:
+        """Deliver a notice seen for the first time; a repeat only completes what a crash left undone."""
+        now = self._clock()
+        record = _record(notice, message, now, now + LEASE)
+        if self.log.claim_new(notice.key, record):
+            self.attempt({"_id": notice.key, **record})
+            return
+        doc = self.log.get(notice.key)
+        if doc and doc["state"] in ("sent", "failed"):
+            self._emit(doc, doc["state"], doc.get("error"))  # the outcome may not be stored yet
+        # otherwise it is in flight or scheduled: the retrier owns it
+
+    def retry_due(self) -> bool:
+        """Attempt one due notice; False when none is due."""
+        now = self._clock()
+        doc = self.log.claim_due(now, now + LEASE)
+        if doc is None:
+            return False
+        self.attempt(doc)
+        return True
+
+    def attempt(self, doc: Doc) -> None:
+        """One delivery attempt of a claimed notice."""
+        m = doc["message"]
+        message = Message(doc["channel"], doc["to"], m.get("subject", ""), m["text"], m.get("html"))
+        try:
+            self._senders[doc["channel"]].send(message, message_id=doc["notification_id"])
+        except TransientSendError as exc:
+            if not self._backoff.exhausted(doc["attempts"]):
+                at = self._clock() + self._backoff.delay(doc["attempts"])
+                self.log.schedule_retry(doc["_id"], at, str(exc))
+                log.warning("delivery deferred", extra=_log(doc, error=str(exc), retry_at=at.isoformat()))
+                return
+            self._finish(doc, "failed", str(exc))
+        except PermanentSendError as exc:
+            self._finish(doc, "failed", str(exc))
+        else:
+            self._finish(doc, "sent", None)
+
+    def _finish(self, doc: Doc, state: str, error: str | None) -> None:
+        self.log.finish(doc["_id"], state, self._clock(), error)
+        self._emit(doc, state, error)
+        (log.info if state == "sent" else log.error)(f"notification {state}", extra=_log(doc, error=error))
+
+    def _emit(self, doc: Doc, state: str, error: str | None) -> None:
+        payload: dict[str, Any] = {
+            "notification_id": doc["notification_id"],
+            "cause_event_id": doc["cause_event_id"],
+            "account_id": doc.get("account_id"),
+            "channel": doc["channel"],
+            "template": doc["template"],
+        }
+        if state == "sent":
+            event, extra = "NotificationSent", {"to_masked": mask(doc["channel"], doc["to"])}
+        else:
+            event, extra = (
+                "NotificationFailed",
+                {"error": (error or "unknown")[:500], "attempts": doc["attempts"]},
+            )
+        self._outcomes.record(event, {**payload, **extra}, causation=doc["cause_event_id"])
+
+
+def _record(notice: Notice, message: Message, now: datetime, lease_until: datetime) -> dict[str, Any]:
+    return {
+        "notification_id": notice.notification_id,
+        "cause_event_id": notice.cause_event_id,
+        "account_id": notice.account_id,
+        "channel": notice.channel,
+        "to": notice.to,
+        "template": notice.template,
+        "state": "sending",
+        "attempts": 1,
+        "next_at": lease_until,
+        "created_at": now,
+        "message": {"subject": message.subject, "text": message.text, "html": message.html},
+    }
+
+
+def _log(doc: Doc, **extra: Any) -> dict[str, Any]:
+    return {
+        "notification_id": doc["notification_id"],
+        "template": doc["template"],
+        "channel": doc["channel"],
+        "to": mask(doc["channel"], doc["to"]),
+        "attempts": doc.get("attempts"),
+        **extra,
+    }
+
+
+class Views(Protocol):
+    """The accounts read model (contacts, links, balances)."""
+
+    def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None: ...
+    def contacts(self, account_id: str) -> Any: ...
+    def link(self, link_id: str, account_id: str, account_number: str | None, active: bool) -> None: ...
+    def owners(self, account_number: str) -> list[Any]: ...
+    def balance(self, account_number: str) -> str | None: ...
+    def set_balance(self, account_number: str, amount: str) -> None: ...
+
+
+class Notifier:
+    """Consumer side: keep the read models current and deliver what each event calls for."""
+
+    def __init__(self, views: Views, renderer: Renderer, delivery: Delivery, low_balance_below: Decimal):
+        self._views, self._renderer, self.delivery = views, renderer, delivery
+        self._threshold = low_balance_below
+
+    def handle(self, env: Envelope) -> None:
+        """One consumed event: read-model update, then its notices (each at most once)."""
+        p = env.payload
+        update = contact_update(env.event_type, p)
+        if update:
+            self._views.update_contacts(str(p["account_id"]), update)
+        for notice in self._notices(env):
+            message = self._renderer.render(notice)
+            if notice.channel == "sms":
+                encoding, segments = sms_segments(message.text)
+                log.info(
+                    "sms length",
+                    extra={"template": notice.template, "encoding": encoding, "segments": segments},
+                )
+            self.delivery.first(notice, message)
+        if env.event_type == "BalanceChanged":
+            self._views.set_balance(p["account_number"], p["balance"]["amount"])
+
+    def _notices(self, env: Envelope) -> list[Notice]:
+        p = env.payload
+        if env.event_type in ("ServiceAdded", "ServiceRemoved"):
+            active = env.event_type == "ServiceAdded"
+            self._views.link(str(p["link_id"]), str(p["account_id"]), p.get("account_number"), active)
+        if env.event_type == "BalanceChanged":
+            number = p["account_number"]
+            previous = self._views.balance(number)
+            return low_balance(env.event_id, p, previous, self._views.owners(number), self._threshold)
+        needs_contacts = env.event_type in ACCOUNT_NOTICES
+        contacts = self._views.contacts(str(p["account_id"])) if needs_contacts else None
+        return plan(env.event_id, env.event_type, p, contacts)

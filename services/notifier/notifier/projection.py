@@ -1,0 +1,98 @@
+"""Read models of the notifier: contacts per account, service links, balances, the notification log."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+
+from kabinet.idempotence import first_time
+from kabinet.mongo import Doc
+from notifier.domain import Contacts, to_contacts
+
+
+class AccountsView:
+    """Contacts of accounts and which billing accounts they linked (for account-only notices)."""
+
+    def __init__(self, db: Database[Doc]) -> None:
+        self._contacts = db["contacts"]
+        self._links = db["service_links"]
+        self._balances = db["balances"]
+
+    def create_indexes(self) -> None:
+        """Owners by billing account number."""
+        self._links.create_index([("account_number", ASCENDING)])
+
+    def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
+        """Set contact fields (a replay sets the same values again: idempotent)."""
+        self._contacts.update_one({"_id": account_id}, {"$set": dict(fields)}, upsert=True)
+
+    def contacts(self, account_id: str) -> Contacts | None:
+        """What is known of an account's contacts."""
+        return to_contacts(self._contacts.find_one({"_id": account_id}))
+
+    def link(self, link_id: str, account_id: str, account_number: str | None, active: bool) -> None:
+        """Record that an account linked (or unlinked) a billing account."""
+        fields: dict[str, Any] = {"account_id": account_id, "active": active}
+        if account_number:
+            fields["account_number"] = account_number
+        self._links.update_one({"_id": link_id}, {"$set": fields}, upsert=True)
+
+    def owners(self, account_number: str) -> list[Contacts]:
+        """Contacts of every account with an active link to `account_number`."""
+        ids = {d["account_id"] for d in self._links.find({"account_number": account_number, "active": True})}
+        return [c for c in (self.contacts(i) for i in sorted(ids)) if c is not None]
+
+    def balance(self, account_number: str) -> str | None:
+        """The last balance amount seen."""
+        doc = self._balances.find_one({"_id": account_number})
+        return str(doc["amount"]) if doc else None
+
+    def set_balance(self, account_number: str, amount: str) -> None:
+        """Remember the newest balance amount."""
+        self._balances.update_one({"_id": account_number}, {"$set": {"amount": amount}}, upsert=True)
+
+
+class NotificationLog:
+    """One document per notice key: sending → sent | retry → … → sent | failed.
+
+    The rendered message (which may hold a one-time code) is kept only while delivery is
+    pending and removed once the notice is sent or has failed for good.
+    """
+
+    def __init__(self, db: Database[Doc]) -> None:
+        self._coll = db["notifications"]
+
+    def create_indexes(self) -> None:
+        """The retrier's scan of due notices."""
+        self._coll.create_index([("state", ASCENDING), ("next_at", ASCENDING)])
+
+    def claim_new(self, key: str, record: Mapping[str, Any]) -> bool:
+        """Claim a notice key for its first delivery; False when it was seen before."""
+        return bool(first_time(self._coll, key, record))
+
+    def get(self, key: str) -> Doc | None:
+        """The log document of a notice key."""
+        return self._coll.find_one({"_id": key})
+
+    def claim_due(self, now: datetime, lease_until: datetime) -> Doc | None:
+        """Take one notice whose retry is due (or whose sender died mid-send), counting the attempt."""
+        return self._coll.find_one_and_update(
+            {"state": {"$in": ["retry", "sending"]}, "next_at": {"$lte": now}},
+            {"$set": {"state": "sending", "next_at": lease_until}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def schedule_retry(self, key: str, at: datetime, error: str) -> None:
+        """Try again at `at`."""
+        self._coll.update_one({"_id": key}, {"$set": {"state": "retry", "next_at": at, "error": error}})
+
+    def finish(self, key: str, state: str, at: datetime, error: str | None = None) -> None:
+        """Mark sent or failed and drop the message body."""
+        self._coll.update_one(
+            {"_id": key},
+            {"$set": {"state": state, "finished_at": at, "error": error}, "$unset": {"message": ""}},
+        )

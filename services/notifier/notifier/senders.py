@@ -1,0 +1,111 @@
+"""Delivery adapters: SMTP email and an HTTP JSON SMS gateway, behind two small protocols."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Protocol
+
+import requests
+
+from notifier.render import Message
+
+
+class SendError(Exception):
+    """A delivery attempt failed."""
+
+
+class TransientSendError(SendError):
+    """Worth retrying later: the server is down, busy or answered 4xx/5xx-temporary."""
+
+
+class PermanentSendError(SendError):
+    """No retry will help: the address is refused or the request is malformed."""
+
+
+class Sender(Protocol):
+    """Delivers one rendered message of its channel or raises a `SendError`."""
+
+    def send(self, message: Message, *, message_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to reach the SMTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = 1025
+    user: str = ""
+    password: str = ""
+    starttls: bool = False
+    ssl: bool = False
+    sender: str = "Kabinet <no-reply@kabinet.example>"
+    timeout: float = 10.0
+
+
+class SmtpMailer:
+    """Sends email through a real SMTP server with smtplib (STARTTLS and auth when configured)."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self._c = config
+
+    def send(self, message: Message, *, message_id: str) -> None:
+        """Deliver one email; the notification id becomes its Message-ID (receivers can dedupe)."""
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = self._c.sender, message.to, message.subject
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = make_msgid(idstring=message_id, domain="kabinet.example")
+        mail.set_content(message.text)
+        if message.html:
+            mail.add_alternative(message.html, subtype="html")
+        try:
+            with self._connect() as smtp:
+                smtp.send_message(mail)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            raise (TransientSendError if all(400 <= c < 500 for c in codes) else PermanentSendError)(
+                f"SMTP recipients refused: {codes}"
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            kind = TransientSendError if 400 <= exc.smtp_code < 500 else PermanentSendError
+            raise kind(f"SMTP {exc.smtp_code} {exc.smtp_error!r}") from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, TLS trouble
+            raise TransientSendError(f"SMTP unreachable: {type(exc).__name__}: {exc}") from exc
+
+    def _connect(self) -> smtplib.SMTP:
+        c = self._c
+        smtp: smtplib.SMTP
+        if c.ssl:
+            smtp = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+            if c.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+        if c.user:
+            smtp.login(c.user, c.password)
+        return smtp
+
+
+class HttpSmsGateway:
+    """An SMS provider speaking JSON over HTTP: `POST {to, text, message_id}`; 2xx = accepted."""
+
+    def __init__(self, url: str, *, token: str = "", timeout: float = 5.0) -> None:
+        self._url, self._timeout = url, timeout
+        self._session = requests.Session()
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def send(self, message: Message, *, message_id: str) -> None:
+        """Hand one SMS to the gateway; 5xx, 429 and network errors are transient."""
+        body = {"to": message.to, "text": message.text, "message_id": message_id}
+        try:
+            resp = self._session.post(self._url, json=body, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise TransientSendError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
+        if resp.status_code == 429 or resp.status_code >= 500:
+            raise TransientSendError(f"SMS gateway answered {resp.status_code}")
+        if resp.status_code >= 400:
+            raise PermanentSendError(f"SMS gateway refused: {resp.status_code} {resp.text[:200]}")

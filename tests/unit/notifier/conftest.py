@@ -1,0 +1,157 @@
+"""Fakes for notifier unit tests: scripted senders, in-memory log, outcomes and read models."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from kabinet.contracts import REGISTRY, Envelope, new_envelope
+from notifier.domain import Backoff, to_contacts
+from notifier.handlers import Delivery, Notifier
+from notifier.render import Message, Renderer
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class FakeClock:
+    now: datetime = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+@dataclass
+class FakeSender:
+    """Records what it sent; raises the scripted errors first."""
+
+    failures: list[BaseException] = field(default_factory=list)
+    sent: list[tuple[Message, str]] = field(default_factory=list)
+
+    def send(self, message: Message, *, message_id: str) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((message, message_id))
+
+
+class MemoryLog:
+    def __init__(self) -> None:
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    def claim_new(self, key: str, record: Mapping[str, Any]) -> bool:
+        if key in self.docs:
+            return False
+        self.docs[key] = {"_id": key, **record}
+        return True
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        return self.docs.get(key)
+
+    def claim_due(self, now: datetime, lease_until: datetime) -> dict[str, Any] | None:
+        for doc in self.docs.values():
+            if doc["state"] in ("retry", "sending") and doc["next_at"] <= now:
+                doc.update(state="sending", next_at=lease_until, attempts=doc["attempts"] + 1)
+                return dict(doc)
+        return None
+
+    def schedule_retry(self, key: str, at: datetime, error: str) -> None:
+        self.docs[key].update(state="retry", next_at=at, error=error)
+
+    def finish(self, key: str, state: str, at: datetime, error: str | None = None) -> None:
+        self.docs[key].update(state=state, finished_at=at, error=error)
+        self.docs[key].pop("message", None)
+
+
+class MemoryOutcomes:
+    def __init__(self) -> None:
+        self.events: dict[str, tuple[str, dict[str, Any]]] = {}
+
+    def record(self, event_type: str, payload: Mapping[str, Any], *, causation: str | None) -> None:
+        self.events.setdefault(str(payload["notification_id"]), (event_type, dict(payload)))
+
+
+class MemoryViews:
+    def __init__(self) -> None:
+        self.contacts_: dict[str, dict[str, Any]] = {}
+        self.links: dict[str, dict[str, Any]] = {}
+        self.balances: dict[str, str] = {}
+
+    def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
+        self.contacts_.setdefault(account_id, {"_id": account_id}).update(fields)
+
+    def contacts(self, account_id: str) -> Any:
+        return to_contacts(self.contacts_.get(account_id))
+
+    def link(self, link_id: str, account_id: str, account_number: str | None, active: bool) -> None:
+        self.links[link_id] = {"account_id": account_id, "account_number": account_number, "active": active}
+
+    def owners(self, account_number: str) -> list[Any]:
+        ids = {
+            v["account_id"]
+            for v in self.links.values()
+            if v["account_number"] == account_number and v["active"]
+        }
+        return [self.contacts(i) for i in sorted(ids) if i in self.contacts_]
+
+    def balance(self, account_number: str) -> str | None:
+        return self.balances.get(account_number)
+
+    def set_balance(self, account_number: str, amount: str) -> None:
+        self.balances[account_number] = amount
+
+
+@dataclass
+class Rig:
+    clock: FakeClock
+    sms: FakeSender
+    email: FakeSender
+    log: MemoryLog
+    outcomes: MemoryOutcomes
+    views: MemoryViews
+    notifier: Notifier
+
+    @property
+    def delivery(self) -> Delivery:
+        return self.notifier.delivery
+
+    def sent(self) -> list[Message]:
+        return [m for m, _ in self.sms.sent + self.email.sent]
+
+
+@pytest.fixture
+def rig() -> Rig:
+    clock, sms, email = FakeClock(), FakeSender(), FakeSender()
+    log, outcomes, views = MemoryLog(), MemoryOutcomes(), MemoryViews()
+    delivery = Delivery(
+        log, {"sms": sms, "email": email}, outcomes, clock=clock, backoff=Backoff(max_attempts=4)
+    )
+    notifier = Notifier(views, Renderer("https://kabinet.example"), delivery, Decimal("100.00"))
+    return Rig(clock, sms, email, log, outcomes, views, notifier)
+
+
+@pytest.fixture
+def event():
+    """A factory of envelopes: the registry's example payload with **overrides."""
+
+    def make(event_type: str, **overrides: Any) -> Envelope:
+        payload = {**REGISTRY.latest(event_type).example, **overrides}
+        return new_envelope(
+            event_type,
+            payload,
+            event_version=1,
+            producer="test",
+            stream_id=str(uuid.uuid4()),
+            stream_version=1,
+            correlation_id="c",
+        )
+
+    return make

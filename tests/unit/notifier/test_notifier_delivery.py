@@ -1,0 +1,127 @@
+"""Exactly one message per event, retries with back-off, permanent failures, outcome events."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from notifier.senders import PermanentSendError, TransientSendError
+
+
+def code_event(event, **overrides):
+    return event(
+        "VerificationRequested", challenge_id=str(uuid.uuid4()), account_id=str(uuid.uuid4()), **overrides
+    )
+
+
+def test_a_code_goes_out_once_even_when_the_event_is_redelivered(rig, event):
+    requested = code_event(event, code="402913", channel="sms", destination="+79160000001")
+    rig.notifier.handle(requested)
+    rig.notifier.handle(requested)
+    [(message, message_id)] = rig.sms.sent
+    assert message.to == "+79160000001" and "402913" in message.text
+    [(kind, payload)] = rig.outcomes.events.values()
+    assert kind == "NotificationSent" and payload["to_masked"] == "+7916*****01"
+    assert payload["notification_id"] == message_id and payload["cause_event_id"] == requested.event_id
+    assert "message" not in rig.log.docs[requested.event_id]  # the code is not kept once sent
+
+
+def test_an_email_code_carries_the_confirmation_link(rig, event):
+    rig.notifier.handle(
+        code_event(event, channel="email", destination="a@example.ru", link_token="t" * 32, locale="en")
+    )
+    [(message, _)] = rig.email.sent
+    assert message.subject == "Kabinet: your registration code"
+    assert f"https://kabinet.example/confirm?token={'t' * 32}" in message.text
+    assert message.html and "<b>402913</b>" in message.html
+
+
+def test_a_transient_failure_is_retried_with_back_off_and_delivered(rig, event):
+    rig.sms.failures = [TransientSendError("gateway down"), TransientSendError("still down")]
+    rig.notifier.handle(code_event(event))
+    assert rig.sms.sent == [] and not rig.delivery.retry_due()  # first retry after 2 s
+    rig.clock.advance(seconds=2)
+    assert rig.delivery.retry_due() and rig.sms.sent == []
+    rig.clock.advance(seconds=3)
+    assert not rig.delivery.retry_due()  # the second wait is 4 s
+    rig.clock.advance(seconds=1)
+    assert rig.delivery.retry_due()
+    assert len(rig.sms.sent) == 1
+    [(kind, _)] = rig.outcomes.events.values()
+    assert kind == "NotificationSent"
+
+
+def test_retries_give_up_with_notification_failed(rig, event):
+    rig.sms.failures = [TransientSendError("down")] * 4
+    rig.notifier.handle(code_event(event))
+    for _ in range(3):
+        rig.clock.advance(minutes=5)
+        rig.delivery.retry_due()
+    [(kind, payload)] = rig.outcomes.events.values()
+    assert kind == "NotificationFailed" and payload["attempts"] == 4 and payload["error"] == "down"
+    assert rig.sms.sent == []
+
+
+def test_a_permanent_failure_fails_at_once(rig, event):
+    rig.email.failures = [PermanentSendError("SMTP 550 mailbox unavailable")]
+    rig.notifier.handle(code_event(event, channel="email", destination="gone@example.ru"))
+    [(kind, payload)] = rig.outcomes.events.values()
+    assert (kind, payload["attempts"]) == ("NotificationFailed", 1)
+    assert not rig.delivery.retry_due()
+
+
+def test_a_sender_that_died_mid_send_is_taken_over_after_its_lease(rig, event):
+    requested = code_event(event)
+    rig.sms.failures = [SystemExit("the process died while sending")]
+    with pytest.raises(SystemExit):
+        rig.notifier.handle(requested)
+    rig.notifier.handle(requested)  # the redelivery after the restart sends no second copy meanwhile
+    assert rig.sms.sent == [] and not rig.delivery.retry_due()
+    rig.clock.advance(seconds=61)
+    assert rig.delivery.retry_due() and len(rig.sms.sent) == 1
+    assert not rig.delivery.retry_due()
+
+
+def test_account_notices_go_to_the_confirmed_contact_in_the_account_locale(rig, event):
+    account = str(uuid.uuid4())
+    rig.notifier.handle(event("UserRegistered", account_id=account, email="me@example.ru", locale="en"))
+    rig.notifier.handle(event("PasswordChanged", account_id=account, reason="change", locale="en"))
+    assert rig.sent() == []  # no confirmed contact yet: nothing goes to a maybe-foreign address
+    rig.notifier.handle(
+        event("AccountActivated", account_id=account, channel="email", destination="me@example.ru")
+    )
+    rig.notifier.handle(event("PasswordChanged", account_id=account, reason="recovery", locale="en"))
+    [message] = rig.sent()
+    assert message.to == "me@example.ru" and message.subject == "Kabinet: password changed"
+
+
+def test_the_old_contact_hears_of_a_contact_change(rig, event):
+    rig.notifier.handle(
+        event(
+            "ContactChangeRequested",
+            account_id=str(uuid.uuid4()),
+            kind="phone",
+            value="+79990000000",
+            previous_value="+79161234567",
+            confirm_via="sms",
+        )
+    )
+    [message] = rig.sent()
+    assert message.to == "+79161234567" and "смена телефона" in message.text
+
+
+def test_low_balance_is_announced_once_when_the_balance_falls_below_the_threshold(rig, event):
+    account = str(uuid.uuid4())
+    rig.notifier.handle(
+        event("AccountActivated", account_id=account, channel="sms", destination="+79160000002")
+    )
+    rig.notifier.handle(event("ServiceAdded", account_id=account, account_number="770099"))
+    rig.notifier.handle(
+        event("BalanceChanged", account_number="770099", balance={"amount": "50.00", "currency": "RUB"})
+    )
+    rig.notifier.handle(
+        event("BalanceChanged", account_number="770099", balance={"amount": "40.00", "currency": "RUB"})
+    )
+    low = [m for m in rig.sent() if "50.00" in m.text or "40.00" in m.text]
+    assert len(low) == 1 and "50.00 RUB" in low[0].text

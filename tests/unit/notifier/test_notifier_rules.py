@@ -1,0 +1,40 @@
+"""Pure rules: SMS length (GSM-7 / UCS-2), masking, back-off, contacts read model."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from notifier.domain import Backoff, contact_update, mask, sms_segments
+
+
+def test_latin_sms_is_gsm7_160_per_segment_and_cyrillic_is_ucs2_70():
+    assert sms_segments("a" * 160) == ("gsm7", 1)
+    assert sms_segments("a" * 161) == ("gsm7", 2)
+    assert sms_segments("€" * 80) == ("gsm7", 1)  # extension characters count twice
+    assert sms_segments("я" * 70) == ("ucs2", 1)
+    assert sms_segments("я" * 71) == ("ucs2", 2)
+    assert sms_segments("я" * 135) == ("ucs2", 3)
+
+
+def test_destinations_are_masked_for_events_and_logs():
+    assert mask("sms", "+79161234567") == "+7916*****67"
+    assert mask("email", "petr@example.ru") == "p***@example.ru"
+
+
+def test_back_off_doubles_up_to_a_cap():
+    b = Backoff(base=timedelta(seconds=2), cap=timedelta(seconds=10), max_attempts=5)
+    assert [b.delay(n).total_seconds() for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
+    assert not b.exhausted(4) and b.exhausted(5)
+
+
+def test_confirmed_contacts_come_from_identity_events():
+    assert contact_update("AccountActivated", {"channel": "sms", "destination": "+7916"}) == {
+        "phone": "+7916",
+        "confirmed_sms": True,
+        "preferred": "sms",
+    }
+    assert contact_update("ContactChanged", {"kind": "email", "value": "n@x.ru"}) == {
+        "email": "n@x.ru",
+        "confirmed_email": True,
+    }
+    assert contact_update("PasswordChanged", {"account_id": "a"}) is None
