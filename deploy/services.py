@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,43 +35,93 @@ PY = sys.executable
 class Service:
     name: str
     package: str
-    port: int
-    consumes: bool = True
+    port: str  # attribute of Ports
 
 
 SERVICES = (
-    Service("identity", "identity", 8000),
-    Service("verification", "verification", 8001),
-    Service("billing-link", "billing_link", 8002),
-    Service("notifier", "notifier", 8003),
+    Service("identity", "identity", "identity"),
+    Service("verification", "verification", "verification"),
+    Service("billing-link", "billing_link", "billing_link"),
+    Service("notifier", "notifier", "notifier"),
 )
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where the suite listens; the defaults are the development ports of API.md."""
+
+    identity: int = 8000
+    verification: int = 8001
+    billing_link: int = 8002
+    notifier: int = 8003
+    inbox: int = 8025
+    smtp: int = 1025
+
+    def of(self, service: Service) -> int:
+        """The HTTP port of a service."""
+        return int(getattr(self, service.port))
+
+
+def suite_env(ports: Ports, base: Mapping[str, str]) -> dict[str, str]:
+    """Environment wiring the services to each other and to the dev inbox."""
+    return {
+        **base,
+        "IDENTITY_VERIFICATION_URL": f"http://127.0.0.1:{ports.verification}",
+        "IDENTITY_BILLING_LINK_URL": f"http://127.0.0.1:{ports.billing_link}",
+        "NOTIFIER_SMTP_HOST": "127.0.0.1",
+        "NOTIFIER_SMTP_PORT": str(ports.smtp),
+        "NOTIFIER_SMS_GATEWAY_URL": f"http://127.0.0.1:{ports.inbox}/sms",
+        "NOTIFIER_LINK_BASE_URL": f"http://127.0.0.1:{ports.identity}",
+        "DEVSINK_SMTP_PORT": str(ports.smtp),
+        "DEVSINK_HTTP_PORT": str(ports.inbox),
+    }
 
 
 def _has_module(name: str) -> bool:
     return importlib.util.find_spec(name) is not None
 
 
-def processes() -> dict[str, list[str]]:
+def processes(ports: Ports = Ports(), *, api_workers: int = 2) -> dict[str, list[str]]:
     """Every long-running process of the suite: name → command."""
     procs: dict[str, list[str]] = {}
     if _has_module("notifier.devsink"):
         procs["devsink"] = [PY, "-m", "notifier.devsink"]
     for s in SERVICES:
-        procs[f"{s.name}-api"] = [PY, "-m", s.package, "api", "--bind", f"127.0.0.1:{s.port}"]
+        procs[f"{s.name}-api"] = [
+            PY,
+            "-m",
+            s.package,
+            "api",
+            "--bind",
+            f"127.0.0.1:{ports.of(s)}",
+            "--workers",
+            str(api_workers),
+        ]
         procs[f"{s.name}-consume"] = [PY, "-m", s.package, "consume"]
         procs[f"{s.name}-publish"] = [PY, "-m", s.package, "publish"]
     return procs
 
 
-def _say(msg: str) -> None:
-    print(msg, flush=True)
-
-
-def prepare() -> None:
+def prepare(env: Mapping[str, str] | None = None) -> None:
     """Create topics and indexes (idempotent) before anything consumes or produces."""
     for s in SERVICES:
         for cmd in ("topics", "migrate"):
-            subprocess.run([PY, "-m", s.package, cmd], check=True, cwd=ROOT)
+            subprocess.run(
+                [PY, "-m", s.package, cmd], check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+            )
+
+
+def ready(port: int) -> tuple[bool, str]:
+    """Whether a service's /readyz answers 200, and what it said."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as r:
+            return r.status == 200, json.loads(r.read()).get("status", "?")
+    except Exception as exc:
+        return False, type(exc).__name__
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
 
 
 def supervise() -> None:
@@ -87,6 +138,7 @@ def supervise() -> None:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     cmds = processes()
+    env = suite_env(Ports(), os.environ)
     while not stopping:
         for name, cmd in cmds.items():
             child = children.get(name)
@@ -95,7 +147,7 @@ def supervise() -> None:
                     delay = backoff[name] = min(backoff.get(name, 0.5) * 2, 30.0)
                     _log(name, f"exited with {child.returncode}; restarting in {delay:.0f}s")
                     time.sleep(delay)
-                children[name] = _spawn(name, cmd)
+                children[name] = _spawn(name, cmd, env)
         time.sleep(0.5)
     for child in children.values():
         child.terminate()
@@ -107,9 +159,9 @@ def supervise() -> None:
             child.kill()
 
 
-def _spawn(name: str, cmd: list[str]) -> subprocess.Popen[bytes]:
+def _spawn(name: str, cmd: list[str], env: Mapping[str, str]) -> subprocess.Popen[bytes]:
     out = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child for its lifetime
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, cwd=ROOT, env=dict(env), stdout=out, stderr=subprocess.STDOUT)
 
 
 def _log(name: str, msg: str) -> None:
@@ -124,14 +176,6 @@ def _supervisor_pid() -> int | None:
         return pid
     except (FileNotFoundError, ValueError, ProcessLookupError):
         return None
-
-
-def _ready(port: int) -> tuple[bool, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=3) as r:
-            return r.status == 200, json.loads(r.read()).get("status", "?")
-    except Exception as exc:
-        return False, type(exc).__name__
 
 
 def start(timeout: float = 120.0) -> int:
@@ -149,10 +193,10 @@ def start(timeout: float = 120.0) -> int:
         PIDFILE.write_text(str(sup.pid))
         _say(f"supervisor pid {sup.pid}; topics and indexes ready in {time.monotonic() - t0:.1f}s")
     deadline = time.monotonic() + timeout
-    pending = {s.name: s.port for s in SERVICES}
+    pending = {s.name: Ports().of(s) for s in SERVICES}
     while pending and time.monotonic() < deadline:
         for name, port in list(pending.items()):
-            if _ready(port)[0]:
+            if ready(port)[0]:
                 _say(f"{name:<13} ready  http://127.0.0.1:{port}/readyz")
                 del pending[name]
         time.sleep(0.5)
@@ -189,8 +233,9 @@ def status() -> int:
     pid = _supervisor_pid()
     _say(f"supervisor: {'pid ' + str(pid) if pid else 'not running'}")
     for s in SERVICES:
-        ok, detail = _ready(s.port)
-        _say(f"  {s.name:<13} :{s.port}  {'ready' if ok else 'DOWN'} ({detail})")
+        port = Ports().of(s)
+        ok, detail = ready(port)
+        _say(f"  {s.name:<13} :{port}  {'ready' if ok else 'DOWN'} ({detail})")
     return 0
 
 

@@ -1,0 +1,59 @@
+"""`GET /api/v1/me`, `PATCH /api/v1/me/contacts`, `POST /api/v1/me/password`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from identity import domain as d
+from identity.api.context import BEARER, audit, authenticated, claims, gateway
+from identity.api.schemas import Problem
+from identity.api.schemas_me import ContactsIn, ContactsOut, MeOut, PasswordChangeIn
+from identity.handlers.account import change_contacts, change_password
+
+blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The signed-in subscriber")
+
+
+@blp.route("/me", methods=["GET"])
+@authenticated
+@blp.response(200, MeOut)
+@blp.alt_response(401, schema=Problem)
+@blp.doc(security=BEARER)
+def get_me() -> dict[str, Any]:
+    """Profile, contacts with `confirmed` flags (and pending changes), status."""
+    profile = gateway().directory.me(claims().account_id)
+    if profile is None:
+        raise d.AccountNotFound("The profile is not available yet; try again in a moment.")
+    return profile
+
+
+@blp.route("/me/contacts", methods=["PATCH"])
+@authenticated
+@blp.arguments(ContactsIn)
+@blp.response(202, ContactsOut)
+@blp.alt_response(422, schema=Problem)
+@blp.doc(security=BEARER)
+def patch_contacts(data: dict[str, Any]) -> dict[str, Any]:
+    """Replace phone and/or email; the old contact works until the new one is confirmed."""
+    made = change_contacts(gateway(), claims().account_id, phone=data.get("phone"), email=data.get("email"))
+    return {"status": "pending_confirmation", "requests": made}
+
+
+@blp.route("/me/password", methods=["POST"])
+@authenticated
+@blp.arguments(PasswordChangeIn)
+@blp.response(204)
+@blp.alt_response(422, schema=Problem, description="Wrong current password or a weak new one")
+@blp.alt_response(429, schema=Problem)
+@blp.doc(security=BEARER)
+def post_password(data: dict[str, Any]) -> None:
+    """Change the password; every session ends (sign in again)."""
+    change_password(
+        gateway(),
+        claims().account_id,
+        current=data["current_password"],
+        new=data["new_password"],
+        confirmation=data["new_password_confirmation"],
+        audit=audit(),
+    )

@@ -1,0 +1,159 @@
+"""Schemas of the signed-in subscriber's endpoints, recovery and the facade routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from identity.api.fields import Email, Phone
+from identity.api.schemas import CHANNEL, RAW_PASSWORD, password_pair_errors, region_code
+
+SERVICE_TYPES = ("mobile", "home_phone", "internet", "tv", "personal_account")
+
+
+class RegionRef(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class ContactOut(Schema):
+    kind = fields.String()
+    value = fields.String()
+    confirmed = fields.Boolean()
+    pending = fields.Boolean(metadata={"description": "a requested change waiting for its code"})
+
+
+class MeOut(Schema):
+    account_id = fields.String()
+    login = fields.String()
+    status = fields.String()
+    last_name = fields.String()
+    first_name = fields.String()
+    middle_name = fields.String(allow_none=True)
+    birth_date = fields.String()
+    region = fields.Nested(RegionRef)
+    confirm_via = fields.String()
+    contacts = fields.List(fields.Nested(ContactOut))
+
+
+class ContactsIn(Schema):
+    phone = Phone()
+    email = Email()
+    confirm_via = fields.String(
+        validate=CHANNEL,
+        metadata={"description": "accepted; each new contact is confirmed on its own channel"},
+    )
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _something(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        if isinstance(original, dict) and "phone" not in original and "email" not in original:
+            raise ValidationError({"_schema": ["Give a new phone or a new email."]})
+
+
+class ChangeRequestOut(Schema):
+    kind = fields.String()
+    request_id = fields.String()
+    destination = fields.String()
+
+
+class ContactsOut(Schema):
+    status = fields.String()
+    requests = fields.List(fields.Nested(ChangeRequestOut))
+
+
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, validate=RAW_PASSWORD)
+    new_password = fields.String(required=True, validate=RAW_PASSWORD)
+    new_password_confirmation = fields.String(required=True, validate=RAW_PASSWORD)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _pair(self, data: dict[str, Any], **_: Any) -> None:
+        errors = password_pair_errors(data, "new_password", login=None)
+        if errors:
+            raise ValidationError(errors)
+
+
+class RecoveryIn(Schema):
+    login = fields.String(validate=validate.Length(min=1, max=64))
+    email = Email()
+    phone = Phone()
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        given = [k for k in ("login", "email", "phone") if isinstance(original, dict) and k in original]
+        if len(given) != 1:
+            raise ValidationError({"_schema": ["Give one of login, email or phone."]})
+
+
+class AcceptedOut(Schema):
+    status = fields.String()
+    detail = fields.String()
+
+
+class RecoveryCompleteIn(Schema):
+    token = fields.String(validate=validate.Length(min=1, max=256))
+    code = fields.String(validate=validate.Regexp(r"^\d{6}$", error="The code is 6 digits."))
+    login = fields.String(validate=validate.Length(min=1, max=64))
+    new_password = fields.String(required=True, validate=RAW_PASSWORD)
+    new_password_confirmation = fields.String(required=True, validate=RAW_PASSWORD)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _proof(self, data: dict[str, Any], **_: Any) -> None:
+        errors = password_pair_errors(data, "new_password", login=data.get("login"))
+        if "token" not in data and not ("code" in data and "login" in data):
+            errors["_schema"] = ["Give the token from the link, or the code with the login."]
+        if errors:
+            raise ValidationError(errors)
+
+
+class ConfirmIn(Schema):
+    account_id = fields.UUID(required=True)
+    channel = fields.String(required=True, validate=CHANNEL)
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="The code is 6 digits."))
+
+
+class ResendIn(Schema):
+    account_id = fields.UUID(required=True)
+    channel = fields.String(required=True, validate=CHANNEL)
+
+
+class StatusOut(Schema):
+    status = fields.String()
+    expires_at = fields.String()
+
+
+class LinkTokenArgs(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+class Money(Schema):
+    amount = fields.String()
+    currency = fields.String()
+
+
+class ServiceOut(Schema):
+    link_id = fields.String()
+    type = fields.String()
+    region = fields.String()
+    identifier = fields.String()
+    status = fields.String()
+    balance = fields.Nested(Money, allow_none=True)
+    updated_at = fields.String(allow_none=True)
+    plan = fields.String(allow_none=True)
+    options = fields.List(fields.Dict(), allow_none=True)
+
+
+class ServiceIn(Schema):
+    region = fields.String(required=True, validate=region_code)
+    type = fields.String(required=True, validate=validate.OneOf(SERVICE_TYPES))
+    identifier = fields.String(required=True, validate=validate.Length(min=4, max=32))
+
+
+class LinkOut(Schema):
+    link_id = fields.String()
+    status = fields.String()
+
+
+class ServiceConfirmIn(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="The code is 6 digits."))

@@ -1,0 +1,84 @@
+"""Internal HTTP to verification and billing-link (docs/internal-api.md): one `requests.Session`
+per app, short timeouts, replies passed through; a service that is down is a 503 problem."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+PASSED_HEADERS = ("Retry-After",)
+
+
+class DownstreamUnavailable(Exception):
+    """The internal service did not answer, or answered with a server error."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"The {service} service is unavailable; try again shortly.")
+        self.service = service
+
+
+class DownstreamProblem(Exception):
+    """An internal service refused (4xx); its status, problem body and Retry-After pass through."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"downstream replied {reply.status}")
+        self.reply = reply
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A downstream answer: status, JSON body (or None) and the headers worth passing on."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+    @property
+    def ok(self) -> bool:
+        """2xx."""
+        return 200 <= self.status < 300
+
+
+class Downstream:
+    """JSON calls to one internal service."""
+
+    def __init__(self, name: str, base_url: str, session: requests.Session, *, timeout: float) -> None:
+        self.name = name
+        self._base = base_url.rstrip("/")
+        self._session = session
+        self._timeout = timeout
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        correlation_id: str | None = None,
+    ) -> Reply:
+        """Send one request; `DownstreamUnavailable` when it fails at the transport or with 5xx."""
+        headers = {"X-Correlation-ID": correlation_id} if correlation_id else {}
+        try:
+            resp = self._session.request(
+                method, self._base + path, json=json, params=params, headers=headers, timeout=self._timeout
+            )
+        except requests.RequestException as exc:
+            log.warning("downstream unreachable", extra={"service": self.name, "error": str(exc)[:300]})
+            raise DownstreamUnavailable(self.name) from exc
+        if resp.status_code >= 500:
+            log.warning("downstream error", extra={"service": self.name, "status": resp.status_code})
+            raise DownstreamUnavailable(self.name)
+        try:
+            body = resp.json() if resp.content else None
+        except ValueError:
+            body = None
+        passed = {h: resp.headers[h] for h in PASSED_HEADERS if h in resp.headers}
+        ctype = resp.headers.get("Content-Type", "application/json").split(";")[0]
+        return Reply(resp.status_code, body, passed, ctype)

@@ -1,0 +1,171 @@
+"""Accounts in the event store: domain events ⇄ contract envelopes, login reservations, audit.
+
+Password hashes never travel in events (they would reach every consumer). A hash is kept
+in the private `credentials` collection under the id of the event that sets it
+(UserRegistered or PasswordChanged): the blob is written first, the event second, so the
+hash in force is always the one the account's latest password event names — a crash in
+between leaves only an unreferenced blob.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from pymongo.collection import Collection
+
+from identity import domain as d
+from identity.codec import from_envelope, to_payload
+from kabinet.contracts import Envelope, new_envelope
+from kabinet.eventstore import ConcurrencyConflict
+from kabinet.logs import causation_id, correlation_id
+from kabinet.mongo import Doc
+
+PRODUCER = "identity"
+ORPHAN_AFTER = timedelta(seconds=60)
+
+
+def account_stream(account_id: str) -> str:
+    """The stream of one account."""
+    return f"account-{account_id}"
+
+
+def login_stream(key: str) -> str:
+    """The reservation stream of one case-folded login."""
+    return f"login-{key}"
+
+
+class Store(Protocol):
+    """The part of `kabinet.eventstore.EventStore` used here (fakes implement it too)."""
+
+    def append(self, envelope: Envelope) -> None: ...
+    def load(self, stream_id: str) -> list[Envelope]: ...
+    def version(self, stream_id: str) -> int: ...
+
+
+class Credentials(Protocol):
+    """Private store of password hashes keyed by the id of the event that set them."""
+
+    def put(self, credential_id: str, account_id: str, password_hash: str) -> None: ...
+    def get(self, credential_id: str) -> str | None: ...
+
+
+class MongoCredentials:
+    """`credentials` collection: `{_id: credential id, account_id, hash}`."""
+
+    def __init__(self, coll: Collection[Doc]) -> None:
+        self._coll = coll
+
+    def put(self, credential_id: str, account_id: str, password_hash: str) -> None:
+        """Store a hash before the event naming it is appended."""
+        self._coll.insert_one({"_id": credential_id, "account_id": account_id, "hash": password_hash})
+
+    def get(self, credential_id: str) -> str | None:
+        """The hash with this id."""
+        doc = self._coll.find_one({"_id": credential_id}, projection=["hash"])
+        return str(doc["hash"]) if doc else None
+
+
+@dataclass(frozen=True)
+class Audit:
+    """Who asked: recorded on security-relevant events."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class Accounts:
+    """Load, decide and append on account streams; reserve logins; record audit events."""
+
+    def __init__(self, store: Store, credentials: Credentials) -> None:
+        self._store = store
+        self.credentials = credentials
+
+    def load(self, account_id: str) -> d.Account | None:
+        """The account rebuilt from its stream, or None."""
+        events = [from_envelope(e) for e in self._store.load(account_stream(account_id))]
+        return d.fold([e for e in events if e is not None], account_id=account_id)
+
+    def execute(
+        self,
+        account_id: str,
+        command: d.Command | Callable[[d.Account | None], d.Command],
+        *,
+        audit: Audit | None = None,
+        attempts: int = 5,
+    ) -> tuple[d.Account | None, list[d.Event]]:
+        """Decide on the current state and append; retried when another writer got in first."""
+        for attempt in range(attempts):
+            state = self.load(account_id)
+            cmd = command(state) if callable(command) else command
+            events = d.decide(state, cmd)
+            try:
+                return self._append(account_id, state, events, audit or Audit()), events
+            except ConcurrencyConflict:
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _append(
+        self, account_id: str, state: d.Account | None, events: list[d.Event], audit: Audit
+    ) -> d.Account | None:
+        for event in events:
+            version = state.version + 1 if state else 1
+            event_type, payload = to_payload(
+                account_id, state, event, ip=audit.ip, user_agent=audit.user_agent
+            )
+            credential = getattr(event, "credential_id", None)
+            self._store.append(
+                _envelope(event_type, payload, account_stream(account_id), version, credential)
+            )
+            state = d.evolve(state, event, account_id=account_id)
+        return state
+
+    def current_hash(self, state: d.Account) -> str | None:
+        """The password hash in force for the account."""
+        return self.credentials.get(state.credential_id)
+
+    def reserve_login(self, key: str, account_id: str, *, now: datetime | None = None) -> None:
+        """Take `key` for `account_id`, or raise `LoginTaken` (an orphan reservation is reclaimed)."""
+        stream = login_stream(key)
+        version = self._store.version(stream)
+        if version:
+            last = self._store.load(stream)[-1]
+            owner = str(last.payload["account_id"])
+            fresh = (now or datetime.now(UTC)) - last.occurred_at < ORPHAN_AFTER
+            if fresh or self._store.version(account_stream(owner)):
+                raise d.LoginTaken("this login is taken")
+        payload = {"login_key": key, "account_id": account_id}
+        try:
+            self._store.append(_envelope("LoginReserved", payload, stream, version + 1))
+        except ConcurrencyConflict as exc:
+            raise d.LoginTaken("this login is taken") from exc
+
+    def account_for_login(self, key: str) -> str | None:
+        """The account holding a login, read from the reservation stream (strongly consistent)."""
+        events = self._store.load(login_stream(key))
+        return str(events[-1].payload["account_id"]) if events else None
+
+    def record(self, event_type: str, payload: Mapping[str, Any]) -> None:
+        """Append an audit event on a stream of its own (no contention with account commands)."""
+        event_id = str(uuid.uuid4())
+        self._store.append(_envelope(event_type, payload, f"audit-{event_id}", 1, event_id))
+
+
+def _envelope(
+    event_type: str, payload: Mapping[str, Any], stream: str, version: int, event_id: str | None = None
+) -> Envelope:
+    return new_envelope(
+        event_type,
+        payload,
+        event_version=1,
+        producer=PRODUCER,
+        stream_id=stream,
+        stream_version=version,
+        correlation_id=correlation_id(),
+        causation_id=causation_id(),
+        event_id=event_id,
+    )

@@ -1,0 +1,43 @@
+"""What the request handlers depend on, in one object (built by `bootstrap.build_gateway`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from identity.config import Settings
+from identity.downstream import Downstream
+from identity.eventstore import Accounts
+from identity.security import AccessTokens, PasswordHasher
+from identity.sessions import SessionStore
+from identity.throttle import Throttle
+
+
+class Directory(Protocol):
+    """Read-model lookups the handlers need (`queries.Queries`; fakes in unit tests)."""
+
+    def owner_of(self, kind: str, value: str) -> str | None: ...
+    def me(self, account_id: str) -> dict[str, Any] | None: ...
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Gateway:
+    """The identity gateway's adapters and settings."""
+
+    settings: Settings
+    accounts: Accounts
+    directory: Directory
+    hasher: PasswordHasher
+    common_passwords: frozenset[str]
+    sessions: SessionStore
+    tokens: AccessTokens
+    throttle: Throttle
+    verification: Downstream
+    billing_link: Downstream
+    clock: Callable[[], datetime] = field(default=_now)

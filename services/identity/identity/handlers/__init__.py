@@ -1,0 +1,1 @@
+"""Command handlers: each turns one request (or foreign event) into decisions and appends."""

@@ -1,0 +1,53 @@
+"""Reads of the gateway's read model (built by `projection`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+
+from identity.projection import contact_key
+from identity.regions import region_name
+from kabinet.mongo import Doc
+
+
+class Queries:
+    """Profile views and contact ownership."""
+
+    def __init__(self, db: Database[Doc]) -> None:
+        self._accounts = db["accounts"]
+        self._contacts = db["contacts"]
+
+    def owner_of(self, kind: str, value: str) -> str | None:
+        """The account that has confirmed this phone or email, if any."""
+        doc = self._contacts.find_one({"_id": contact_key(kind, value)})
+        return str(doc["account_id"]) if doc else None
+
+    def me(self, account_id: str) -> dict[str, Any] | None:
+        """The profile as `GET /api/v1/me` shows it."""
+        doc = self._accounts.find_one({"_id": account_id})
+        if doc is None:
+            return None
+        pending = doc.get("pending") or {}
+        contacts = []
+        for kind in ("phone", "email"):
+            current = doc[kind]
+            contacts.append(
+                {"kind": kind, "value": current["value"], "confirmed": current["confirmed"], "pending": False}
+            )
+            if kind in pending:
+                contacts.append(
+                    {"kind": kind, "value": pending[kind]["value"], "confirmed": False, "pending": True}
+                )
+        return {
+            "account_id": account_id,
+            "login": doc["login"],
+            "status": doc["status"],
+            "last_name": doc["last_name"],
+            "first_name": doc["first_name"],
+            "middle_name": doc.get("middle_name"),
+            "birth_date": doc["birth_date"],
+            "region": {"code": doc["region"], "name": region_name(doc["region"])},
+            "confirm_via": doc["confirm_via"],
+            "contacts": contacts,
+        }

@@ -1,0 +1,110 @@
+"""Password hashing (bcrypt behind a pre-hash and a concurrency cap) and signed access tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import bcrypt
+import jwt
+
+from identity.domain.passwords import normalize
+
+
+class PasswordHasher:
+    """bcrypt over base64(HMAC-SHA256(password)): any length, no silent truncation at 72 bytes.
+
+    At most `concurrency` hashes run at once in a process (one per worker by default), so
+    a flood of sign-ins queues here while the worker's other threads keep serving reads;
+    bcrypt releases the GIL while it works.
+    """
+
+    def __init__(self, *, rounds: int, key: str, concurrency: int = 1) -> None:
+        self._rounds = rounds
+        self._key = key.encode()
+        self._gate = threading.BoundedSemaphore(max(1, concurrency))
+        self._dummy: bytes | None = None
+        self._dummy_lock = threading.Lock()
+
+    def _prehash(self, password: str) -> bytes:
+        digest = hmac.new(self._key, normalize(password).encode("utf-8"), hashlib.sha256).digest()
+        return base64.b64encode(digest)  # 44 ASCII bytes: under bcrypt's 72, and no NUL bytes
+
+    def hash(self, password: str) -> str:
+        """A new bcrypt hash of `password`."""
+        material = self._prehash(password)
+        with self._gate:
+            return bcrypt.hashpw(material, bcrypt.gensalt(self._rounds)).decode()
+
+    def verify(self, password: str, hashed: str | None) -> bool:
+        """Whether `password` matches; with no hash, burn the same time on a dummy and say no."""
+        material = self._prehash(password)
+        target = hashed.encode() if hashed else self._dummy_hash()
+        with self._gate:
+            ok = bcrypt.checkpw(material, target)
+        return ok and hashed is not None
+
+    def burn(self) -> None:
+        """Spend one verification's time (equalizes replies that must not reveal an account)."""
+        self.verify("dummy-password", None)
+
+    def _dummy_hash(self) -> bytes:
+        with self._dummy_lock:
+            if self._dummy is None:
+                self._dummy = bcrypt.hashpw(b"kabinet-dummy", bcrypt.gensalt(self._rounds))
+            return self._dummy
+
+
+class TokenInvalid(Exception):
+    """The access token is missing, malformed, expired or badly signed."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    """What a valid access token says."""
+
+    account_id: str
+    session_id: str
+
+
+class AccessTokens:
+    """Short-lived HS256 JWTs naming the account (`sub`) and the session (`sid`)."""
+
+    ISSUER = "kabinet-identity"
+
+    def __init__(self, *, secret: str, ttl_seconds: int) -> None:
+        self._secret = secret
+        self.ttl = ttl_seconds
+
+    def issue(self, account_id: str, session_id: str) -> str:
+        """A signed token valid for `ttl` seconds."""
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.ISSUER,
+            "sub": account_id,
+            "sid": session_id,
+            "iat": now,
+            "exp": now + self.ttl,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def decode(self, token: str) -> AccessClaims:
+        """The claims of a valid token, or `TokenInvalid`."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                issuer=self.ISSUER,
+                options={"require": ["exp", "iat", "sub", "sid"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenInvalid(str(exc)) from exc
+        return AccessClaims(account_id=str(claims["sub"]), session_id=str(claims["sid"]))

@@ -1,0 +1,169 @@
+"""The gateway's routes to verification and billing-link: replies pass through; a dead neighbour is a 503."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from flask import Response, jsonify, request
+from identity_support import PASSWORD, bearer, serving, settings_for, sign_up, stub
+
+from identity.app import create_app
+from identity.bootstrap import SERVICE
+from kabinet.runtime import Runtime
+
+pytestmark = pytest.mark.integration
+LINK = str(uuid.uuid4())
+FOREIGN = str(uuid.uuid4())
+
+
+def problem(status: int, slug: str, **extra):
+    body = {"type": f"https://kabinet.example/problems/{slug}", "title": slug, "status": status, **extra}
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = "application/problem+json"
+    return resp
+
+
+def verification():
+    def confirm():
+        body = request.get_json()
+        if body.get("purpose") == "service_link" and body.get("request_id") == LINK:
+            return jsonify(
+                status="confirmed", purpose="service_link", request_id=LINK, challenge_id=str(uuid.uuid4())
+            )
+        if body["code"] == "123456":
+            return jsonify(
+                status="confirmed", purpose="registration", request_id=None, challenge_id=str(uuid.uuid4())
+            )
+        return problem(422, "wrong-code", attempts_left=4)
+
+    def resend():
+        resp = problem(429, "too-soon")
+        resp.headers["Retry-After"] = "42"
+        return resp
+
+    def by_link():
+        if request.args["token"] == "good-token":
+            return jsonify(status="confirmed", purpose="registration")
+        return problem(410, "gone")
+
+    return stub(
+        {
+            ("POST", "/internal/v1/confirmations"): confirm,
+            ("POST", "/internal/v1/confirmations/resend"): resend,
+            ("GET", "/internal/v1/confirmations/by-link"): by_link,
+        }
+    )
+
+
+def billing_link(seen: list):
+    service = {
+        "link_id": LINK, "type": "internet", "region": "RU-MOW", "identifier": "7700****5678",
+        "status": "linked", "balance": {"amount": "412.50", "currency": "RUB"},
+        "updated_at": "2026-11-24T12:00:00Z",
+    }  # fmt: skip
+
+    def listing(account_id):
+        seen.append(("list", account_id))
+        return jsonify([service])
+
+    def add(account_id):
+        seen.append(("add", account_id, request.get_json()))
+        return jsonify(link_id=LINK, status="pending_proof"), 202
+
+    def one(account_id, link_id):
+        if link_id != LINK:
+            return problem(404, "not-found")
+        return jsonify(service | {"plan": "Домашний 500", "options": []})
+
+    def remove(account_id, link_id):
+        seen.append(("delete", account_id, link_id))
+        return Response(status=204)
+
+    base = "/internal/v1/accounts/<account_id>/services"
+    return stub(
+        {
+            ("GET", base): listing,
+            ("POST", base): add,
+            ("GET", base + "/<link_id>"): one,
+            ("DELETE", base + "/<link_id>"): remove,
+        }
+    )
+
+
+@pytest.fixture
+def runtime(service_env):
+    rt = Runtime.open(settings_for(service_env).infra)
+    SERVICE.setup(rt)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def seen():
+    return []
+
+
+@pytest.fixture
+def client(service_env, runtime, seen):
+    with serving(verification()) as v_url, serving(billing_link(seen)) as b_url:
+        env = {"IDENTITY_VERIFICATION_URL": v_url, "IDENTITY_BILLING_LINK_URL": b_url}
+        yield create_app(settings_for(service_env, **env)).test_client()
+
+
+def test_confirmation_replies_pass_through(client):
+    account_id = str(uuid.uuid4())
+    ok = client.post(
+        "/api/v1/confirmations", json={"account_id": account_id, "channel": "sms", "code": "123456"}
+    )
+    assert ok.status_code == 200 and ok.json == {"status": "confirmed"}
+    wrong = client.post(
+        "/api/v1/confirmations", json={"account_id": account_id, "channel": "sms", "code": "654321"}
+    )
+    assert wrong.status_code == 422 and wrong.json["attempts_left"] == 4
+    assert wrong.json["type"].endswith("wrong-code") and wrong.mimetype == "application/problem+json"
+    soon = client.post("/api/v1/confirmations/resend", json={"account_id": account_id, "channel": "sms"})
+    assert soon.status_code == 429 and soon.headers["Retry-After"] == "42"
+    assert client.get("/confirm?token=good-token").json == {"status": "confirmed"}
+    assert client.get("/confirm?token=old-token").status_code == 410
+    bad = client.post("/api/v1/confirmations", json={"account_id": "x", "channel": "fax", "code": "12"})
+    assert bad.status_code == 422 and {"account_id", "channel", "code"} <= set(bad.json["errors"])
+
+
+def test_service_routes_carry_the_authenticated_account(client, runtime, seen):
+    account = sign_up(client, runtime)
+    token = client.post("/api/v1/sessions", json={"login": account["login"], "password": PASSWORD}).json
+    auth = bearer(token["access_token"])
+    assert client.get("/api/v1/services").status_code == 401
+    listing = client.get("/api/v1/services", headers=auth)
+    assert listing.status_code == 200 and listing.json[0]["balance"] == {
+        "amount": "412.50",
+        "currency": "RUB",
+    }
+    added = client.post(
+        "/api/v1/services",
+        json={"region": "RU-MOW", "type": "internet", "identifier": "770012345678"},
+        headers=auth,
+    )
+    assert added.status_code == 202 and added.json == {"link_id": LINK, "status": "pending_proof"}
+    assert client.get(f"/api/v1/services/{LINK}", headers=auth).json["plan"] == "Домашний 500"
+    assert client.get(f"/api/v1/services/{FOREIGN}", headers=auth).status_code == 404
+    linked = client.post(f"/api/v1/services/{LINK}/confirm", json={"code": "123456"}, headers=auth)
+    assert linked.status_code == 200 and linked.json == {"status": "linked"}
+    assert client.delete(f"/api/v1/services/{LINK}", headers=auth).status_code == 204
+    assert {s[1] for s in seen} == {account["account_id"]}
+    assert (
+        "add",
+        account["account_id"],
+        {"region": "RU-MOW", "type": "internet", "identifier": "770012345678"},
+    ) in seen
+
+
+def test_a_neighbour_that_is_down_is_a_503_problem(service_env, runtime):
+    client = create_app(settings_for(service_env)).test_client()  # nothing listens on their URLs
+    reply = client.post(
+        "/api/v1/confirmations", json={"account_id": str(uuid.uuid4()), "channel": "sms", "code": "123456"}
+    )
+    assert reply.status_code == 503 and reply.mimetype == "application/problem+json"
+    assert reply.json["type"].endswith("service-unavailable") and "Retry-After" in reply.headers

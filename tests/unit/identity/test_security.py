@@ -1,0 +1,56 @@
+"""bcrypt behind a pre-hash (no 72-byte truncation), dummy verification, access tokens."""
+
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+
+from identity.security import AccessTokens, PasswordHasher, TokenInvalid
+
+
+@pytest.fixture
+def hasher() -> PasswordHasher:
+    return PasswordHasher(rounds=4, key="test-key")
+
+
+def test_a_hash_verifies_its_password_only(hasher):
+    hashed = hasher.hash("correct horse battery")
+    assert hashed.startswith("$2b$04$")
+    assert hasher.verify("correct horse battery", hashed)
+    assert not hasher.verify("correct horse batterY", hashed)
+
+
+def test_passwords_longer_than_72_bytes_are_not_truncated(hasher):
+    prefix = "ж" * 40  # 80 bytes in UTF-8
+    hashed = hasher.hash(prefix + "one")
+    assert hasher.verify(prefix + "one", hashed)
+    assert not hasher.verify(prefix + "two", hashed)
+
+
+def test_compatible_unicode_forms_verify_alike(hasher):
+    assert hasher.verify("ｐａｓｓ ｗｏｒｄ ｆｕｌｌ", hasher.hash("pass word full"))
+
+
+def test_no_hash_means_no_match_after_the_same_work(hasher):
+    assert not hasher.verify("anything", None)
+
+
+def test_access_tokens_carry_account_and_session():
+    tokens = AccessTokens(secret="s" * 40, ttl_seconds=60)
+    claims = tokens.decode(tokens.issue("acc", "sid"))
+    assert (claims.account_id, claims.session_id) == ("acc", "sid")
+
+
+def test_expired_forged_or_garbled_tokens_are_refused():
+    tokens = AccessTokens(secret="s" * 40, ttl_seconds=60)
+    expired = jwt.encode(
+        {"iss": AccessTokens.ISSUER, "sub": "a", "sid": "s", "iat": 1, "exp": int(time.time()) - 5},
+        "s" * 40,
+        algorithm="HS256",
+    )
+    forged = AccessTokens(secret="t" * 40, ttl_seconds=60).issue("acc", "sid")
+    for token in (expired, forged, "not-a-jwt"):
+        with pytest.raises(TokenInvalid):
+            tokens.decode(token)
