@@ -10,6 +10,7 @@ import importlib.util
 import os
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ def _services_module() -> Any:
     spec = importlib.util.spec_from_file_location("kabinet_deploy_services", ROOT / "deploy" / "services.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
     spec.loader.exec_module(module)
     return module
 

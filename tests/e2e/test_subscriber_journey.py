@@ -118,7 +118,7 @@ def test_a_confirmed_subscriber_sees_the_profile_with_the_phone_confirmed(stack,
     me = requests.get(f"{stack.gateway}/api/v1/me", headers=auth, timeout=10).json()
     assert me["account_id"] == account_id
     assert me["status"] == "active"
-    phone = next(c for c in me["contacts"] if c["type"] == "phone")
+    phone = next(c for c in me["contacts"] if c["kind"] == "phone")
     assert phone["value"] == person["phone"] and phone["confirmed"] is True
 
 
