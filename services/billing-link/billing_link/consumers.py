@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 from billing_link.account_events import accounts_handler
-from billing_link.billing_feed import feed_handler
+from billing_link.billing_feed import LowBalance, feed_handler
 from billing_link.handlers import refresh_view
 from kabinet.consumer import Handler, Record
 from kabinet.contracts import Envelope, topics
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 
-LINK_EVENTS = ("ServiceLinkRequested", "ServiceAdded", "ServiceLinkFailed", "ServiceRemoved")
+LINK_EVENTS = (
+    "ServiceLinkRequested",
+    "ServiceAdded",
+    "ServiceLinkFailed",
+    "ServiceRemoved",
+    "ServiceBalanceLow",
+)
 
 
 def _feed(runtime: Runtime) -> Handler:
     from billing_link.bootstrap import wire  # the composition root imports this registry
+    from billing_link.config import Settings
 
+    settings = Settings.from_env()
     w = wire(runtime)
-    return feed_handler(w.directory, w.subscribers, w.deps)
+    low = LowBalance(settings.low_balance_threshold, settings.low_balance_max_age)
+    return feed_handler(w.directory, w.subscribers, w.deps, low)
 
 
 def _accounts(runtime: Runtime) -> Handler:

@@ -1,0 +1,42 @@
+"""Identity's and verification's events: subscribers' data, proofs of service links.
+
+Event types this service does not use (identity and verification add more over time)
+are ignored.
+"""
+
+from __future__ import annotations
+
+from billing_link.handlers import Deps, confirm_proof, fail_proof
+from billing_link.subscribers import SubscriberDirectory
+from kabinet.consumer import Handler, Record
+from kabinet.contracts import Envelope
+
+# a code that reached a phone for these purposes proves the account holds that phone
+_PHONE_PROOFS = ("registration", "contact_change")
+
+
+def accounts_handler(subscribers: SubscriberDirectory, deps: Deps) -> Handler:
+    """The handler of `kabinet.accounts.events` and `kabinet.verification.events`."""
+
+    def handle(envelope: Envelope, _record: Record) -> None:
+        p = envelope.payload
+        kind = envelope.event_type
+        if kind == "UserRegistered":
+            subscribers.registered(p)
+        elif kind == "ContactChanged" and p.get("kind") == "phone":
+            subscribers.phone_confirmed(str(p["account_id"]), p["value"], envelope.occurred_at)
+        elif kind == "ContactConfirmed":
+            _confirmed(envelope, subscribers, deps)
+        elif kind == "VerificationFailed" and p.get("purpose") == "service_link" and p.get("request_id"):
+            fail_proof(deps, link_id=p["request_id"], account_id=str(p["account_id"]))
+
+    return handle
+
+
+def _confirmed(envelope: Envelope, subscribers: SubscriberDirectory, deps: Deps) -> None:
+    p = envelope.payload
+    account_id = str(p["account_id"])
+    if p["purpose"] == "service_link" and p.get("request_id"):
+        confirm_proof(deps, link_id=p["request_id"], account_id=account_id, destination=p["destination"])
+    elif p["purpose"] in _PHONE_PROOFS and p["channel"] == "sms":
+        subscribers.phone_confirmed(account_id, p["destination"], envelope.occurred_at)

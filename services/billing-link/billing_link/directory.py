@@ -1,0 +1,142 @@
+"""The billing directory: billing-link's own projection of the operator's billing accounts.
+
+One document per account number. The feed gives no versions, only Kafka's order per key,
+so each document records the (partition, offset) of the last message applied to it, in
+the same single-document write: a redelivered or replayed message is not newer and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pymongo import ASCENDING
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from billing_link.domain import PHONE_TYPES, BillingRecord, Person, Service
+from kabinet.mongo import Doc
+
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a feed message sits in Kafka."""
+
+    partition: int
+    offset: int
+
+
+class Outcome(enum.Enum):
+    """What applying a feed message did."""
+
+    APPLIED = "applied"  # newer than the document: written
+    CURRENT = "current"  # this very message was the last one applied (a redelivery of it)
+    STALE = "stale"  # an older message: nothing written
+
+
+class BillingDirectory:
+    """Billing accounts by number, with lookups by phone identifier and region."""
+
+    def __init__(self, db: Database[Doc], collection: str = "billing_accounts") -> None:
+        self._coll: Collection[Doc] = db[collection]
+
+    def create_indexes(self) -> None:
+        """Lookups by phone identifier and by region and type."""
+        self._coll.create_index([("identifiers", ASCENDING)])
+        self._coll.create_index([("region", ASCENDING), ("service_type", ASCENDING)])
+
+    def apply(self, account_number: str, position: Position, update: Mapping[str, Any]) -> Outcome:
+        """Apply `update` unless the document already holds this or a later message."""
+        upd: dict[str, Any] = {op: dict(fields) for op, fields in update.items()}
+        newer = {"$or": [{"_p": {"$ne": position.partition}}, {"_o": {"$lt": position.offset}}]}
+        try:
+            self._write(account_number, position, upd, newer)
+        except DuplicateKeyError:  # the document is at this position or past it
+            doc = self._coll.find_one({"_id": account_number}, projection=["_p", "_o"])
+            return _outcome(doc, position)
+        return Outcome.APPLIED
+
+    def apply_balance(
+        self, account_number: str, position: Position, update: Mapping[str, Any], *, low: bool
+    ) -> Outcome:
+        """`apply` for a message carrying a balance; the document remembers whether it went low.
+
+        `low_crossed` (set in the same write) says this message took a known balance from
+        at-or-above the threshold to below it, so a redelivery still knows it did.
+        """
+        for _ in range(_ATTEMPTS):
+            before = self._coll.find_one({"_id": account_number}, projection=["_p", "_o", "balance_low"])
+            if before is not None and not _newer(position, before):
+                return _outcome(before, position)
+            crossed = low and before is not None and not before.get("balance_low", False)
+            upd: dict[str, Any] = {op: dict(fields) for op, fields in update.items()}
+            upd.setdefault("$set", {}).update({"balance_low": low, "low_crossed": crossed})
+            guard = {"_p": before.get("_p"), "_o": before.get("_o")} if before else {}
+            try:  # the write holds only if the document is still the one read
+                self._write(account_number, position, upd, guard)
+            except DuplicateKeyError:
+                continue
+            return Outcome.APPLIED
+        raise RuntimeError(f"billing account {account_number} keeps changing under the feed consumer")
+
+    def _write(self, account_number: str, position: Position, update: dict[str, Any], guard: Doc) -> None:
+        update.setdefault("$set", {}).update({"_p": position.partition, "_o": position.offset})
+        self._coll.update_one({"_id": account_number, **guard}, update, upsert=True)
+
+    def doc(self, account_number: str) -> Doc | None:
+        """The raw document of an account."""
+        return self._coll.find_one({"_id": account_number})
+
+    def docs(self, account_numbers: list[str]) -> dict[str, Doc]:
+        """Raw documents by account number."""
+        return {d["_id"]: d for d in self._coll.find({"_id": {"$in": account_numbers}})}
+
+    def get(self, account_number: str) -> BillingRecord | None:
+        """The account, if the feed has described it in full."""
+        return to_record(self.doc(account_number))
+
+    def find(self, service: Service) -> BillingRecord | None:
+        """The account `service` names: by phone for phone types, by number otherwise."""
+        if service.type not in PHONE_TYPES:
+            return self.get(service.identifier)
+        query = {"identifiers": service.identifier, "region": service.region, "service_type": service.type}
+        records = [r for r in map(to_record, self._coll.find(query).limit(10)) if r is not None]
+        live = [r for r in records if r.serves(service)]
+        return next(iter(live or records), None)
+
+
+def _newer(position: Position, doc: Doc) -> bool:
+    return bool(doc.get("_p") != position.partition or doc.get("_o", -1) < position.offset)
+
+
+def _outcome(doc: Doc | None, position: Position) -> Outcome:
+    here = doc is not None and (doc.get("_p"), doc.get("_o")) == (position.partition, position.offset)
+    return Outcome.CURRENT if here else Outcome.STALE
+
+
+def to_record(doc: Doc | None) -> BillingRecord | None:
+    """The domain view of a directory document (None until an upsert described it)."""
+    if doc is None or "holder" not in doc:
+        return None
+    holder = doc["holder"]
+    return BillingRecord(
+        account_number=doc["_id"],
+        region=doc["region"],
+        service_type=doc["service_type"],
+        identifiers=tuple(doc.get("identifiers") or ()),
+        holder=Person(
+            last_name=holder["last_name"],
+            first_name=holder["first_name"],
+            middle_name=holder.get("middle_name"),
+            birth_date=date.fromisoformat(holder["birth_date"]),
+        ),
+        contract_phone=doc["contract_phone"],
+        status=doc["status"],
+    )

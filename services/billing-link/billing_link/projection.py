@@ -1,0 +1,57 @@
+"""The link view: each link's latest state, written with its stream version (newer wins)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pymongo import ASCENDING
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from billing_link.domain import Link
+from kabinet.idempotence import apply_versioned
+from kabinet.mongo import Doc
+
+LIVE = ["pending_proof", "linked"]
+
+
+class LinkViews:
+    """One document per link id; the API's lists and the feed's link lookups read it."""
+
+    def __init__(self, db: Database[Doc], collection: str = "links") -> None:
+        self.coll: Collection[Doc] = db[collection]
+
+    def create_indexes(self) -> None:
+        """Lookups by account and by billing account number."""
+        self.coll.create_index([("account_id", ASCENDING), ("status", ASCENDING)])
+        self.coll.create_index([("account_number", ASCENDING), ("status", ASCENDING)])
+
+    def save(self, link: Link, version: int) -> bool:
+        """Record `link` as of stream `version`; an older or equal version changes nothing."""
+        doc = {
+            "account_id": link.account_id,
+            "region": link.service.region,
+            "type": link.service.type,
+            "identifier": link.service.identifier,
+            "status": link.status,
+            "account_number": link.account_number,
+            "proof_destination": link.proof_destination,
+            "linked_via": link.linked_via,
+            "reason": link.reason,
+            "updated_at": datetime.now(UTC),
+        }
+        return bool(apply_versioned(self.coll, link.link_id, version, {"$set": doc}))
+
+    def live_on_account(
+        self, account_number: str, identifier: str | None = None, *, linked_only: bool = False
+    ) -> list[str]:
+        """Ids of pending or linked links to a billing account (to one of its numbers)."""
+        query: Doc = {"account_number": account_number, "status": "linked" if linked_only else {"$in": LIVE}}
+        if identifier is not None:
+            query["identifier"] = identifier
+        return [d["_id"] for d in self.coll.find(query, projection=["_id"])]
+
+    def linked_to_other(self, account_number: str, account_id: str) -> bool:
+        """Whether another Kabinet account holds a link to this billing account."""
+        query = {"account_number": account_number, "status": "linked", "account_id": {"$ne": account_id}}
+        return self.coll.find_one(query, projection=["_id"]) is not None

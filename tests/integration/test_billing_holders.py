@@ -1,0 +1,110 @@
+"""Billing-link learns subscribers' personal data and confirmed phones from identity and verification."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from support import drive
+
+from billing_link.bootstrap import wire
+from billing_link.config import Settings
+from billing_link.consumers import CONSUMERS
+from billing_link.subscribers import SubscriberDirectory
+from kabinet import kafka as kafka_clients
+from kabinet.contracts import REGISTRY, encode, new_envelope
+from kabinet.contracts.topics import ACCOUNTS, VERIFICATION
+from kabinet.runtime import Runtime
+from kabinet.service import build_loop
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def runtime(service_env: dict[str, str]) -> Iterator[Runtime]:
+    rt = Runtime.open(Settings.from_env(service_env).infra)
+    topics = [rt.topic(ACCOUNTS), rt.topic(VERIFICATION)]
+    kafka_clients.ensure_topics(rt.infra.kafka_bootstrap, topics, partitions=3, replication=1)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def loop(runtime: Runtime) -> Iterator[Any]:
+    consumer, loop = build_loop(runtime, CONSUMERS["accounts"])
+    yield loop
+    consumer.close(autocommit=False)
+
+
+@pytest.fixture
+def subscribers(runtime: Runtime) -> SubscriberDirectory:
+    return wire(runtime).subscribers
+
+
+def publish(runtime: Runtime, event_type: str, stream_id: str, at: datetime = NOW, **payload: Any) -> None:
+    spec = REGISTRY.latest(event_type)
+    envelope = new_envelope(
+        event_type, {**spec.example, **payload}, event_version=spec.version, producer=spec.producer,
+        stream_id=stream_id, stream_version=1, correlation_id="c", occurred_at=at,
+    )  # fmt: skip
+    wire_msg = encode(envelope)
+    topic = runtime.topic(spec.topic)
+    runtime.producer().send(topic, key=wire_msg.key, value=wire_msg.value, headers=wire_msg.headers).get(10)
+
+
+def confirmed(
+    runtime: Runtime, account_id: str, phone: str, *, purpose: str = "registration", **kw: Any
+) -> None:
+    challenge = str(uuid.uuid4())
+    publish(runtime, "ContactConfirmed", challenge, challenge_id=challenge, account_id=account_id,
+            purpose=purpose, channel="sms", destination=phone, **kw)  # fmt: skip
+
+
+def test_registration_and_a_confirmed_phone_make_a_subscriber_in_any_order(
+    runtime: Runtime, loop: Any, subscribers: SubscriberDirectory
+) -> None:
+    account_id = str(uuid.uuid4())
+    confirmed(runtime, account_id, "+79161234567")  # verification's topic may run ahead of identity's
+    publish(runtime, "UserRegistered", account_id, account_id=account_id, last_name="Сидорова",
+            first_name="Алёна", middle_name=None, birth_date="1990-01-31")  # fmt: skip
+
+    sub = drive_until(loop, lambda: subscribers.get(account_id))
+    assert (sub.person.last_name, sub.person.first_name, str(sub.person.birth_date)) == (
+        "Сидорова", "Алёна", "1990-01-31",
+    )  # fmt: skip
+    drive(loop, lambda: subscribers.get(account_id).confirmed_phone, what="the confirmed phone")  # type: ignore[union-attr]
+    assert subscribers.get(account_id).confirmed_phone == "+79161234567"  # type: ignore[union-attr]
+
+
+def test_an_older_confirmation_never_replaces_a_newer_phone(
+    runtime: Runtime, loop: Any, subscribers: SubscriberDirectory
+) -> None:
+    account_id = str(uuid.uuid4())
+    publish(runtime, "UserRegistered", account_id, account_id=account_id)
+    confirmed(runtime, account_id, "+79990001122", purpose="contact_change", request_id=str(uuid.uuid4()))
+    confirmed(runtime, account_id, "+79161234567", at=NOW - timedelta(days=1))
+    drive(loop, lambda: loop.stats.handled >= 3, what="three events")
+    assert subscribers.get(account_id).confirmed_phone == "+79990001122"  # type: ignore[union-attr]
+
+
+def test_events_billing_link_does_not_use_are_ignored(
+    runtime: Runtime, loop: Any, subscribers: SubscriberDirectory
+) -> None:
+    account_id = str(uuid.uuid4())
+    publish(runtime, "PasswordChanged", account_id, account_id=account_id)
+    publish(runtime, "ContactConfirmed", "ch", account_id=account_id, channel="email", destination="a@b.ru")
+    publish(runtime, "UserRegistered", account_id, account_id=account_id)
+    drive(loop, lambda: loop.stats.handled >= 3, what="three events")
+    sub = subscribers.get(account_id)
+    assert sub is not None and sub.confirmed_phone is None
+    assert loop.stats.dead_lettered == 0
+
+
+def drive_until(loop: Any, probe: Any) -> Any:
+    found: list[Any] = []
+    drive(loop, lambda: found.append(probe()) or found[-1], what="the subscriber")
+    return found[-1]
