@@ -2,7 +2,7 @@
 
 Order: env-given servers (`KAFKA_BOOTSTRAP_SERVERS`, `MONGO_URI`) → testcontainers when a
 Docker engine answers → the project's locally provisioned servers (deploy/infra.py) →
-fail loudly. Never skip.
+fail loudly. Never skip. Locally provisioned servers are left running (`make stop` ends them).
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def servers() -> Iterator[dict[str, str]]:
             endpoints = infra.ensure_started()
         except Exception as exc:  # no servers at all: fail, never skip
             pytest.fail(f"no Kafka/Mongo for integration tests and local provisioning failed: {exc}")
-        if endpoints.started:
-            cleanups.append(lambda: infra.stop(endpoints.started))
+        # Locally provisioned servers stay up for the next run and for other sessions sharing
+        # them; `make stop` (and CI's exit trap) end them.
         kafka = kafka or endpoints.kafka_bootstrap
         mongo = mongo or endpoints.mongo_uri
     assert kafka and mongo

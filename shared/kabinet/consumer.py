@@ -1,10 +1,11 @@
 """The consumer loop: decode → handle (durable, idempotent write) → commit offset.
 
-Failure policy (arroyo's): a message that can never succeed — it does not decode, or its
-handler raises `Poison` — is copied to `<topic>.dlq` with origin headers, acknowledged by
-Kafka, and only then committed past. Any other error propagates with nothing committed,
-so the message is read again after a restart. Too many dead letters in a row stop the
-loop: that smells like a bug, not bad data.
+Unknown event types are skipped: topics grow by adding types. Failure policy (arroyo's):
+a message that can never succeed — it does not decode, or its handler raises `Poison` —
+is copied to `<topic>.dlq` with origin headers, acknowledged by Kafka, and only then
+committed past. Any other error propagates with nothing committed, so the message is read
+again after a restart. Too many dead letters in a row stop the loop: that smells like a
+bug, not bad data.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, Protocol
 
 from kafka.structs import OffsetAndMetadata
 
-from kabinet.contracts import DecodeError, Envelope, decode
+from kabinet.contracts import DecodeError, Envelope, UnknownEventType, decode
 from kabinet.contracts.topics import dlq
 from kabinet.logs import correlated
 
@@ -52,6 +53,7 @@ class LoopStats:
     """Counters of one loop, for metrics and tests."""
 
     handled: int = 0
+    skipped: int = 0
     dead_lettered: int = 0
     dead_in_a_row: int = 0
 
@@ -105,6 +107,10 @@ class ConsumerLoop:
     def _process(self, record: Record) -> None:
         try:
             envelope = self._decode(record.value)
+        except UnknownEventType as exc:  # a newer producer's addition: not ours to handle
+            self.stats.skipped += 1
+            log.info("skipped unknown event type", extra={"topic": record.topic, "event": str(exc)})
+            return
         except DecodeError as exc:
             self._dead_letter(record, exc)
             return

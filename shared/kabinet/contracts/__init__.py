@@ -1,6 +1,6 @@
 """Kabinet's public event contracts: envelope, topics, payload schemas, registry, codec."""
 
-from kabinet.contracts.codec import ContractViolation, DecodeError, decode, encode
+from kabinet.contracts.codec import ContractViolation, DecodeError, UnknownEventType, decode, encode
 from kabinet.contracts.envelope import Envelope, new_envelope
 from kabinet.contracts.registry import REGISTRY, EventSpec, Registry
 
@@ -11,6 +11,7 @@ __all__ = [
     "Envelope",
     "EventSpec",
     "Registry",
+    "UnknownEventType",
     "decode",
     "encode",
     "new_envelope",

@@ -27,6 +27,13 @@ class DecodeError(ValueError):
     """A consumed message does not fit any contract: a poison message."""
 
 
+class UnknownEventType(DecodeError):
+    """A well-formed envelope of an event type this deployment does not know (yet).
+
+    Topics grow by adding event types, so consumers skip these instead of dead-lettering.
+    """
+
+
 @dataclass(frozen=True)
 class WireMessage:
     """What goes to Kafka for one envelope."""
@@ -81,9 +88,13 @@ def decode(value: bytes | None, registry: Registry = REGISTRY) -> Envelope:
     try:
         raw = json.loads(value or b"")
         env = EnvelopeSchema().load(raw)
+        if not registry.knows(env["event_type"]):
+            raise UnknownEventType(f"{env['event_type']} v{env['event_version']}")
         version, payload = registry.upcast(env["event_type"], env["event_version"], env["payload"])
         schema = registry.spec(env["event_type"], version).schema()
         clean: dict[str, Any] = schema.dump(schema.load(payload))
+    except UnknownEventType:
+        raise
     except (ValueError, TypeError, ValidationError, UnknownEvent) as exc:
         raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
     return Envelope(

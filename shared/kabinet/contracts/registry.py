@@ -59,6 +59,10 @@ class Registry:
         except KeyError:
             raise UnknownEvent(f"{event_type} v{version}") from None
 
+    def knows(self, event_type: str) -> bool:
+        """Whether any version of the event type is registered."""
+        return any(t == event_type for (t, _) in self._specs)
+
     def latest(self, event_type: str) -> EventSpec:
         """The newest released version of an event type."""
         versions = [v for (t, v) in self._specs if t == event_type]

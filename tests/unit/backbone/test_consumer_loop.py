@@ -94,3 +94,15 @@ def test_a_good_message_resets_the_dead_letter_streak():
     loop.poll_once()
     assert len(producer.sent) == 4
     assert consumer.committed[TP] == 5
+
+
+def test_an_event_type_this_deployment_does_not_know_is_skipped_not_dead_lettered():
+    record = event_record(0)
+    record.value = record.value.replace(b'"event_type":"PasswordChanged"', b'"event_type":"AddedNextYear"')
+    seen: list[Envelope] = []
+    loop, consumer, producer = make_loop([record, event_record(1)], lambda env, rec: seen.append(env))
+    loop.poll_once()
+    assert producer.sent == []
+    assert loop.stats.skipped == 1
+    assert len(seen) == 1
+    assert consumer.committed[TP] == 2
