@@ -177,3 +177,5 @@ def test_regions_strength_and_the_openapi_document_are_served(app):
         assert path in spec["paths"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and b"swagger" in docs.data.lower()
+    script = client.get("/docs/assets/swagger-ui-bundle.js")  # served locally: no CDN offline
+    assert script.status_code == 200 and b"/docs/assets/swagger-ui-bundle.js" in docs.data

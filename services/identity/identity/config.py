@@ -41,7 +41,7 @@ class Settings:
     link_wait_seconds: float = 5.0
     max_body_bytes: int = 64 * 1024
     trust_forwarded_for: bool = False
-    docs_cdn: str = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
+    docs_cdn: str = "/docs/assets/"
     throttling: Throttling = Throttling()
 
     @classmethod

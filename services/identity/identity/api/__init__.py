@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import importlib.util
+from pathlib import Path
+
+from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 
 from identity.api import facade, me, recovery, registration, sessions
@@ -27,6 +30,7 @@ def install_api(app: Flask, settings: Settings) -> Api:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL=settings.docs_cdn,
     )
+    app.add_url_rule("/docs/assets/<path:name>", "docs_assets", _docs_asset)
     api = GatewayApi(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
@@ -41,3 +45,14 @@ def install_api(app: Flask, settings: Settings) -> Api:
     ):
         api.register_blueprint(blp)
     return api
+
+
+def _swagger_ui_dir() -> Path:
+    """Swagger UI 5's files as shipped by the swagger-ui-py wheel (found without importing it)."""
+    spec = importlib.util.find_spec("swagger_ui")
+    assert spec and spec.submodule_search_locations, "swagger-ui-py is not installed"
+    return Path(next(iter(spec.submodule_search_locations))) / "static"
+
+
+def _docs_asset(name: str) -> Response:
+    return send_from_directory(_swagger_ui_dir(), name, max_age=86400)
