@@ -18,6 +18,7 @@ from identity.handlers.recovery import RecoveryInvalid
 from identity.security import TokenInvalid
 from identity.sessions import RefreshInvalid
 from identity.throttle import Throttled
+from identity.web import blueprint as web_ui
 from kabinet.flaskapp import base_app
 from kabinet.runtime import Runtime
 from kabinet.web import PROBLEM, ProblemSpec, problem
@@ -30,7 +31,7 @@ def _field_errors(exc: Exception) -> Mapping[str, object]:
         return {"errors": {exc.field: exc.reasons}}
     if isinstance(exc, d.PasswordMismatch):
         return {"errors": {exc.field: [str(exc)]}}
-    return {"errors": {"current_password": [str(exc)]}}
+    return {"errors": {getattr(exc, "field", "current_password"): [str(exc)]}}
 
 
 def _retry_after(exc: Exception) -> Mapping[str, str]:
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_error_handler(DownstreamProblem, _pass_through)
     app.extensions["identity"] = build_gateway(settings, runtime)
     install_api(app, settings)
+    app.register_blueprint(web_ui)  # the subscriber's web UI at / (a client of the public API)
     try:
         setup(runtime)
     except Exception:  # the API still starts; /readyz reports Mongo down
