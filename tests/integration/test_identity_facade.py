@@ -127,6 +127,8 @@ def test_confirmation_replies_pass_through(client):
     assert soon.status_code == 429 and soon.headers["Retry-After"] == "42"
     assert client.get("/confirm?token=good-token").json == {"status": "confirmed"}
     assert client.get("/confirm?token=old-token").status_code == 410
+    browser = client.get("/confirm?token=good-token", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert browser.status_code == 303 and browser.location == "/confirm-email?token=good-token"
     bad = client.post("/api/v1/confirmations", json={"account_id": "x", "channel": "fax", "code": "12"})
     assert bad.status_code == 422 and {"account_id", "channel", "code"} <= set(bad.json["errors"])
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
+from flask import redirect, request
 from flask_smorest import Blueprint
 
 from identity.api.context import BEARER, authenticated, claims, gateway
@@ -52,8 +54,10 @@ def post_resend(data: dict[str, Any]) -> dict[str, Any]:
 @confirmations.arguments(LinkTokenArgs, location="query")
 @confirmations.response(200, StatusOut)
 @confirmations.alt_response(410, schema=Problem)
-def get_confirm(args: dict[str, Any]) -> dict[str, Any]:
-    """The link in the confirmation email."""
+def get_confirm(args: dict[str, Any]) -> Any:
+    """The link in the confirmation email; a browser is sent to the UI's landing page."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        return redirect(f"/confirm-email?{urlencode({'token': args['token']})}", code=303)
     return facade.confirm_link(gateway(), args["token"])
 
 

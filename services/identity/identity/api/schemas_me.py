@@ -138,6 +138,9 @@ class ServiceOut(Schema):
     region = fields.String()
     identifier = fields.String()
     status = fields.String()
+    service_status = fields.String(
+        allow_none=True, metadata={"description": "billing status: active, suspended, terminated"}
+    )
     balance = fields.Nested(Money, allow_none=True)
     updated_at = fields.String(allow_none=True)
     plan = fields.String(allow_none=True)
