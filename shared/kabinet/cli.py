@@ -17,6 +17,8 @@ from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec, ServiceDef, build_loop
 
 log = logging.getLogger(__name__)
+# no client address, user agent or query string (tokens, addresses): logs hold no personal data
+ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 
 def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
@@ -48,6 +50,7 @@ def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
             print(f"{service.name}: created {created or 'nothing (all exist)'}")
             return 0
         service.setup(runtime)
+        runtime.keys.create_indexes()
         if args.command == "migrate":
             return 0
         stop = _stop_on_signals()
@@ -109,6 +112,8 @@ def _api(service: ServiceDef, bind: str, workers: int) -> int:
         "8",
         "--access-logfile",
         "-",
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "--graceful-timeout",
         "10",
         f"{service.package}.app:create_app()",

@@ -3,10 +3,13 @@
 An append is one document with `_id = "<stream_id>:<stream_version>"`: the unique id
 gives optimistic concurrency without transactions, and `published: false` marks it for
 the relay. One command appends one event per stream, so a decision is never half-stored.
+The stored payload is the encoded one: personal data sealed (never plain in the outbox);
+`load` and `all` open it again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +19,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from kabinet.contracts import Envelope, encode
+from kabinet.contracts import Envelope, encode, open_envelope
 from kabinet.mongo import Doc, next_sequence
 
 
@@ -38,6 +41,7 @@ class EventStore:
         self._events.create_index([("stream_id", ASCENDING), ("stream_version", ASCENDING)])
         self._events.create_index([("published", ASCENDING), ("seq", ASCENDING)])
         self._events.create_index([("event_id", ASCENDING)], unique=True)
+        self._events.create_index([("payload.account_id", ASCENDING)])  # a subject's export, erasure
 
     def append(self, envelope: Envelope) -> None:
         """Store one event at its stream version, or raise `ConcurrencyConflict`."""
@@ -55,7 +59,7 @@ class EventStore:
             "stream_version": envelope.stream_version,
             "correlation_id": envelope.correlation_id,
             "causation_id": envelope.causation_id,
-            "payload": dict(envelope.payload),
+            "payload": json.loads(wire.value)["payload"],
             "published": False,
         }
         try:
@@ -66,7 +70,7 @@ class EventStore:
     def load(self, stream_id: str) -> list[Envelope]:
         """Every event of a stream, oldest first."""
         cursor = self._events.find({"stream_id": stream_id}).sort("stream_version", ASCENDING)
-        return [to_envelope(d) for d in cursor]
+        return [open_envelope(to_envelope(d)) for d in cursor]
 
     def version(self, stream_id: str) -> int:
         """The stream's current version (0 when it does not exist)."""
@@ -90,7 +94,7 @@ class EventStore:
     def all(self, after_seq: int = 0) -> Iterator[Envelope]:
         """Every stored event in append order (operators' audit and replays)."""
         for d in self._events.find({"seq": {"$gt": after_seq}}).sort("seq", ASCENDING):
-            yield to_envelope(d)
+            yield open_envelope(to_envelope(d))
 
 
 def to_envelope(doc: dict[str, Any]) -> Envelope:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,9 @@ from pymongo.database import Database
 from kabinet import kafka as kafka_clients
 from kabinet.eventstore import EventStore
 from kabinet.mongo import Doc, connect, ping
+from kabinet.privacy.keystore import MongoKeyStore
+from kabinet.privacy.master import MasterKeyring
+from kabinet.privacy.payload import keystore, use_keystore
 from kabinet.settings import InfraSettings
 
 
@@ -25,13 +29,32 @@ class Runtime:
     store: EventStore
     _producer: Any = field(default=None, repr=False)
     kafka_probe: kafka_clients.KafkaProbe | None = field(default=None, repr=False)
+    _keys: MongoKeyStore | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if keystore() is None:  # a runtime built by hand still reads sealed events
+            use_keystore(self.keys)
 
     @classmethod
     def open(cls, infra: InfraSettings) -> Runtime:
-        """Connect to Mongo (no I/O until first use) and prepare the event store."""
+        """Connect to Mongo (no I/O until first use), prepare the event store, set the key store.
+
+        The key store becomes the process's one (`use_keystore`): the codec seals and opens
+        personal data with it.
+        """
         client = connect(infra.mongo_uri, app_name=infra.service, timeout_ms=infra.mongo_timeout_ms)
         db = client[infra.mongo_db]
-        return cls(infra=infra, client=client, db=db, store=EventStore(db, topic_prefix=infra.topic_prefix))
+        store = EventStore(db, topic_prefix=infra.topic_prefix)
+        runtime = cls(infra=infra, client=client, db=db, store=store)
+        use_keystore(runtime.keys)
+        return runtime
+
+    @property
+    def keys(self) -> MongoKeyStore:
+        """The deployment's subject key store (over this runtime's Mongo client)."""
+        if self._keys is None:
+            self._keys = open_keystore(None, self.infra)
+        return self._keys
 
     @property
     def client_id(self) -> str:
@@ -65,3 +88,26 @@ class Runtime:
         if self.kafka_probe is not None:
             self.kafka_probe.close()
         self.client.close()
+
+
+def open_keystore(client: MongoClient[Doc] | None, infra: InfraSettings) -> MongoKeyStore:
+    """The deployment's Mongo-backed subject key store.
+
+    Over `client` when given (the caller owns it); otherwise the process's shared store for
+    this configuration, with a client of its own, so closing a runtime never leaves the
+    codec's key store on a closed client.
+    """
+    if client is not None:
+        keyring = MasterKeyring.parse(infra.master_key)
+        coll = client[infra.keys_db]["subject_keys"]
+        return MongoKeyStore(coll, keyring, cache_seconds=infra.key_cache_seconds)
+    config = (infra.mongo_uri, infra.keys_db, infra.master_key, infra.key_cache_seconds)
+    with _KEYSTORES_LOCK:
+        if config not in _KEYSTORES:
+            own = connect(infra.mongo_uri, app_name="kabinet-keys", timeout_ms=infra.mongo_timeout_ms)
+            _KEYSTORES[config] = open_keystore(own, infra)
+        return _KEYSTORES[config]
+
+
+_KEYSTORES: dict[tuple[str, str, str, float], MongoKeyStore] = {}
+_KEYSTORES_LOCK = threading.Lock()

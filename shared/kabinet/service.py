@@ -20,6 +20,8 @@ class ConsumerSpec:
     group_id: str
     topics: tuple[str, ...]
     build: Callable[[Runtime], Handler]
+    # a pure projection: writes only its own Mongo collections, so `kabinet.ops rebuild` may re-run it
+    replayable: bool = False
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,11 @@ class EnvReader:
 
 @dataclass(frozen=True)
 class InfraSettings:
-    """What every service needs to reach Kafka and MongoDB."""
+    """What every service needs to reach Kafka and MongoDB, and the key store of personal data.
+
+    The key store (subject keys wrapped by `KABINET_MASTER_KEY`) lives in its own database
+    `KABINET_KEYS_DB`, shared by every service: what one service seals, another opens.
+    """
 
     service: str
     mongo_uri: str
@@ -54,6 +58,9 @@ class InfraSettings:
     topic_replication: int
     log_level: str
     log_json: bool
+    keys_db: str = "kabinet_keys"
+    master_key: str = ""
+    key_cache_seconds: float = 2.0
 
     @classmethod
     def read(cls, service: str, env: EnvReader) -> InfraSettings:
@@ -69,4 +76,7 @@ class InfraSettings:
             topic_replication=env.integer("KAFKA_REPLICATION_FACTOR", 1),
             log_level=env.text("LOG_LEVEL", "INFO"),
             log_json=env.flag("LOG_JSON", True),
+            keys_db=env.text("KABINET_KEYS_DB", "kabinet_keys"),
+            master_key=env.text("KABINET_MASTER_KEY", ""),
+            key_cache_seconds=env.number("KABINET_KEY_CACHE_SECONDS", 2.0),
         )

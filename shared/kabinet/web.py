@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pymongo.errors import ConnectionFailure
 from werkzeug.exceptions import HTTPException
 
 from kabinet.logs import set_correlation
@@ -60,7 +61,8 @@ def validation_problem(errors: Mapping[str, Any]) -> Response:
 
 
 def install_errors(app: Flask, table: Mapping[type[Exception], ProblemSpec]) -> None:
-    """One error handler: validation → 422, the domain table → 4xx, HTTP errors → problems."""
+    """One error handler: validation → 422, the domain table → 4xx, HTTP errors → problems,
+    the database unreachable → 503 (a retryable outage, not a bug), JSON nested too deeply → 400."""
 
     @app.errorhandler(ValidationError)
     def _invalid(exc: ValidationError) -> Response:
@@ -79,10 +81,28 @@ def install_errors(app: Flask, table: Mapping[type[Exception], ProblemSpec]) -> 
     for exc_type, spec in table.items():
         app.register_error_handler(exc_type, _domain_handler(spec))
 
+    @app.errorhandler(ConnectionFailure)
+    def _store_down(exc: ConnectionFailure) -> Response:  # AutoReconnect, ServerSelectionTimeoutError, …
+        log.warning("database unavailable", extra={"error": str(exc)[:300]})
+        return problem(
+            503,
+            "service-unavailable",
+            "Service unavailable",
+            "The database is unreachable; try again shortly.",
+            headers={"Retry-After": "5"},
+        )
+
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response:
         log.exception("unhandled error")
         return problem(500, "internal-error", "Internal error", "The error was logged.")
+
+    @app.errorhandler(RecursionError)
+    def _too_deep(exc: RecursionError) -> Response:
+        if request.is_json:  # json.loads of a hostile body nested past the interpreter's limit
+            log.warning("JSON body nested too deeply")
+            return problem(400, "bad-request", "Bad Request", "The JSON body is nested too deeply.")
+        return _crash(exc)
 
 
 def _domain_handler(spec: ProblemSpec) -> Callable[[Exception], Response]:

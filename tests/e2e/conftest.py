@@ -21,6 +21,9 @@ from typing import Any
 import pytest
 import requests
 
+from kabinet.privacy.crypto import new_key
+from kabinet.privacy.master import MasterKeyring
+
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / ".run" / "e2e-logs"
 SERVICE_DBS = ("IDENTITY", "VERIFICATION", "BILLING_LINK", "NOTIFIER", "DEVSINK")
@@ -71,6 +74,9 @@ def stack(servers: dict[str, str], mongo_client: Any) -> Iterator[Stack]:
         "KAFKA_TOPIC_PARTITIONS": "3",
         "IDENTITY_BCRYPT_ROUNDS": "4",
         **{f"{svc}_MONGO_DB": f"e2e_{run}_{svc.lower()}" for svc in SERVICE_DBS},
+        "KABINET_KEYS_DB": f"e2e_{run}_keys",
+        # two master keys: the first wraps, both unwrap (a rotation's first step is already done)
+        "KABINET_MASTER_KEY": ",".join(MasterKeyring.entry(f"e2e-{n}-{run}", new_key()) for n in (1, 2)),
     }
     env = services.suite_env(ports, base)
     services.prepare(env)
@@ -99,6 +105,7 @@ def stack(servers: dict[str, str], mongo_client: Any) -> Iterator[Stack]:
                 p.kill()
         for svc in SERVICE_DBS:
             mongo_client.drop_database(base[f"{svc}_MONGO_DB"])
+        mongo_client.drop_database(base["KABINET_KEYS_DB"])
 
 
 def _launch(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -7,6 +7,7 @@ from billing_link.billing_feed import LowBalance, feed_handler
 from billing_link.handlers import refresh_view
 from kabinet.consumer import Handler, Record
 from kabinet.contracts import Envelope, topics
+from kabinet.privacy.erased import ErasedSubjects
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 
@@ -33,15 +34,18 @@ def _accounts(runtime: Runtime) -> Handler:
     from billing_link.bootstrap import wire
 
     w = wire(runtime)
-    return accounts_handler(w.subscribers, w.deps)
+    return accounts_handler(w.subscribers, w.deps, ErasedSubjects(runtime.db), w.views)
 
 
 def _links_view(runtime: Runtime) -> Handler:
     from billing_link.bootstrap import wire
 
     deps = wire(runtime).deps
+    erased = ErasedSubjects(runtime.db)
 
     def handle(envelope: Envelope, _record: Record) -> None:
+        if str(envelope.payload.get("account_id")) in erased:
+            return  # the view keeps its tombstone
         if envelope.event_type in LINK_EVENTS and envelope.producer == "billing-link":
             refresh_view(deps, envelope.stream_id)
 

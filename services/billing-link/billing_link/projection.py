@@ -42,6 +42,15 @@ class LinkViews:
         }
         return bool(apply_versioned(self.coll, link.link_id, version, {"$set": doc}))
 
+    def forget(self, account_id: str) -> int:
+        """An erased account's links: status `erased`, every identifying field gone (versions kept,
+        so a replayed older event changes nothing)."""
+        gone = {k: "" for k in ("region", "identifier", "account_number", "proof_destination", "reason")}
+        result = self.coll.update_many(
+            {"account_id": account_id}, {"$set": {"status": "erased"}, "$unset": gone}
+        )
+        return result.modified_count
+
     def live_on_account(
         self, account_number: str, identifier: str | None = None, *, linked_only: bool = False
     ) -> list[str]:

@@ -60,6 +60,10 @@ class SubscriberDirectory:
         )
         return result.modified_count
 
+    def forget(self, account_id: str) -> None:
+        """An erased account: only its id stays (the erased-subjects tombstone guards writes)."""
+        self._coll.replace_one({"_id": account_id}, {"erased": True}, upsert=True)
+
     def get(self, account_id: str) -> Subscriber | None:
         """The subscriber, once identity has told their personal data."""
         doc = self._coll.find_one({"_id": account_id})

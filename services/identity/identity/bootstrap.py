@@ -11,7 +11,9 @@ import requests
 from identity.config import Settings
 from identity.consumers import CONSUMERS
 from identity.downstream import Downstream
+from identity.erasure import Erasure
 from identity.eventstore import Accounts, MongoCredentials
+from identity.exports import ExportReader
 from identity.gateway import Gateway
 from identity.projection import Projection
 from identity.queries import Queries
@@ -36,6 +38,7 @@ def setup(runtime: Runtime) -> None:
     sessions = SessionStore(runtime.db)
     sessions.create_indexes()
     Projection(runtime.db, sessions).create_indexes()
+    runtime.keys.create_indexes()
 
 
 def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
@@ -55,6 +58,8 @@ def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
         throttle=Throttle(runtime.db["throttle"], settings.throttling),
         verification=Downstream("verification", settings.verification_url, http, timeout=timeout),
         billing_link=Downstream("billing-link", settings.billing_link_url, http, timeout=timeout),
+        erasure=Erasure(runtime.db, runtime.keys, topic_prefix=runtime.infra.topic_prefix),
+        exports=ExportReader(runtime.db),
     )
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from identity import domain as d
 from kabinet.contracts import Envelope
+from kabinet.contracts.envelope import rfc3339
+from kabinet.privacy.crypto import ERASED
 
 
 def to_payload(
@@ -71,6 +73,8 @@ def to_payload(
             "destination": event.destination,
             "locale": locale,
         }
+    if isinstance(event, d.Erased):
+        return "AccountErased", base | {"requested_by": event.requested_by, "erased_at": rfc3339(event.at)}
     return "ContactUsedAgain", base | {
         "channel": event.channel,
         "destination": event.destination,
@@ -88,7 +92,7 @@ def from_envelope(env: Envelope) -> d.Event | None:
             last_name=p["last_name"],
             first_name=p["first_name"],
             middle_name=p.get("middle_name"),
-            birth_date=date.fromisoformat(str(p["birth_date"])),
+            birth_date=_date(p["birth_date"]),
             region=p["region"],
             locale=p.get("locale", "ru"),
         )
@@ -115,4 +119,15 @@ def from_envelope(env: Envelope) -> d.Event | None:
         return d.PasswordResetRequested(str(p["request_id"]), p["channel"], p["destination"])
     if t == "ContactUsedAgain":
         return d.ContactUsedAgain(p["channel"], p["destination"])
+    if t == "AccountErased":
+        return d.Erased(p["requested_by"], _moment(p["erased_at"]))
     return None
+
+
+def _date(value: Any) -> date:
+    """A birth date; an erased one reads as `date.min` (the account is closed anyway)."""
+    return date.min if value == ERASED else date.fromisoformat(str(value))
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

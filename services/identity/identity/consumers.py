@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from identity.erasure import Erasure
 from identity.eventstore import Accounts, MongoCredentials
 from identity.handlers.events import on_verification_event
 from identity.projection import Projection
@@ -13,10 +14,24 @@ from kabinet.service import ConsumerSpec
 
 
 def build_projection(runtime: Runtime) -> Handler:
-    """The read model from the service's own account events."""
+    """The read model from the service's own account events (and notices sent, for exports).
+
+    AccountErased also completes the erasure (idempotent): should the request that erased
+    the account have died before destroying its keys, this finishes the job.
+    """
     projection = Projection(runtime.db, SessionStore(runtime.db))
+    erasure = Erasure(runtime.db, runtime.keys, topic_prefix=runtime.infra.topic_prefix)
 
     def handle(env: Envelope, _record: Record) -> None:
+        if env.event_type == "AccountErased":
+            p = env.payload
+            erasure.complete(
+                str(p["account_id"]),
+                requested_by=p["requested_by"],
+                erased_at=p["erased_at"],
+                event_id=env.event_id,
+                login_key=projection.login_key(str(p["account_id"])),
+            )
         projection.apply(env)
 
     return handle
@@ -33,7 +48,9 @@ def build_confirmations(runtime: Runtime) -> Handler:
 
 
 CONSUMERS: dict[str, ConsumerSpec] = {
-    "projection": ConsumerSpec("projection", "identity.projection", (topics.ACCOUNTS,), build_projection),
+    "projection": ConsumerSpec(
+        "projection", "identity.projection", (topics.ACCOUNTS, topics.NOTIFICATIONS), build_projection
+    ),
     "confirmations": ConsumerSpec(
         "confirmations", "identity.confirmations", (topics.VERIFICATION,), build_confirmations
     ),

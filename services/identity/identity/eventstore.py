@@ -124,6 +124,10 @@ class Accounts:
             state = d.evolve(state, event, account_id=account_id)
         return state
 
+    def last_event_id(self, account_id: str) -> str:
+        """The id of the newest event of the account's stream."""
+        return self._store.load(account_stream(account_id))[-1].event_id
+
     def current_hash(self, state: d.Account) -> str | None:
         """The password hash in force for the account."""
         return self.credentials.get(state.credential_id)

@@ -41,3 +41,5 @@ class Gateway:
     verification: Downstream
     billing_link: Downstream
     clock: Callable[[], datetime] = field(default=_now)
+    erasure: Any = None  # identity.erasure.Erasure (None in unit tests that need none)
+    exports: Any = None  # identity.exports.ExportReader

@@ -5,7 +5,11 @@ is recorded with the change, so a redelivered event changes nothing). `contacts`
 confirmed a phone or an email (`{_id: "phone:+7…" | "email:…", account_id}`), written
 before the versioned update so that a crash in between is repaired by the redelivery.
 On PasswordChanged every session started before it is revoked (also done at once by the
-request that changed it; here it is guaranteed).
+request that changed it; here it is guaranteed). On AccountErased the account document
+becomes a tombstone (status only) and its contacts and sessions go; events of an erased
+account change nothing after that (a replay reads them as erased placeholders, which are
+skipped; the versioned tombstone refuses older versions).
+`notifications`: what the notifier sent to each account, for the subscriber's export.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.database import Database
 
+from identity.erasure.receipts import PROFILE_UNSET, tombstone
 from identity.sessions import SessionStore
 from kabinet.contracts import Envelope
 from kabinet.idempotence import apply_versioned
 from kabinet.mongo import Doc
+from kabinet.privacy.crypto import ERASED
 
 KIND_OF = {"sms": "phone", "email": "email"}
 
@@ -35,19 +41,25 @@ class Projection:
     def __init__(self, db: Database[Doc], sessions: SessionStore) -> None:
         self._accounts = db["accounts"]
         self._contacts = db["contacts"]
+        self._notifications = db["notifications"]
         self._sessions = sessions
 
     def create_indexes(self) -> None:
         """Lookups by login and by contact owner."""
         self._accounts.create_index([("login_key", ASCENDING)])
         self._contacts.create_index([("account_id", ASCENDING)])
+        self._notifications.create_index([("account_id", ASCENDING)])
 
     def apply(self, env: Envelope) -> bool:
         """Apply one event; whether the account document changed."""
+        if env.event_type in ("NotificationSent", "NotificationFailed"):
+            return self._notification(env)
         if not env.stream_id.startswith("account-"):
             return False  # login reservations and audit events carry nothing for the read model
         p = env.payload
         account_id = str(p["account_id"])
+        if ERASED in p.values():
+            return False  # a shredded event (replayed after an erasure): the tombstone stays as it is
         update = self._update(env, p, account_id)
         return apply_versioned(self._accounts, account_id, env.stream_version, update)
 
@@ -79,7 +91,40 @@ class Projection:
         if t == "PasswordChanged":
             self._sessions.revoke_all(account_id, before=env.occurred_at)
             return {"$set": {"password_changed_at": env.occurred_at}}
+        if t == "AccountErased":
+            self._contacts.delete_many({"account_id": account_id})
+            self._notifications.delete_many({"account_id": account_id})
+            self._sessions.revoke_all(account_id, before=env.occurred_at)
+            return {"$set": tombstone(), "$unset": PROFILE_UNSET}
         return {}
+
+    def is_erased(self, account_id: str) -> bool:
+        """Whether the account was erased."""
+        return (
+            self._accounts.find_one({"_id": account_id, "status": "erased"}, projection=["_id"]) is not None
+        )
+
+    def login_key(self, account_id: str) -> str | None:
+        """The case-folded login of an account, while the read model still has it."""
+        doc = self._accounts.find_one({"_id": account_id}, projection=["login_key"])
+        return str(doc["login_key"]) if doc and doc.get("login_key") else None
+
+    def _notification(self, env: Envelope) -> bool:
+        p = env.payload
+        account_id = p.get("account_id")
+        if not account_id or ERASED in p.values() or self.is_erased(str(account_id)):
+            return False
+        state = "sent" if env.event_type == "NotificationSent" else "failed"
+        doc = {
+            "account_id": str(account_id),
+            "channel": p["channel"],
+            "template": p["template"],
+            "to_masked": p.get("to_masked"),
+            "state": state,
+            "at": env.occurred_at,
+        }
+        self._notifications.update_one({"_id": str(p["notification_id"])}, {"$set": doc}, upsert=True)
+        return True
 
     def _own(self, kind: str, value: str, account_id: str) -> None:
         self._contacts.update_one(

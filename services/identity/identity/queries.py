@@ -26,7 +26,7 @@ class Queries:
     def me(self, account_id: str) -> dict[str, Any] | None:
         """The profile as `GET /api/v1/me` shows it."""
         doc = self._accounts.find_one({"_id": account_id})
-        if doc is None:
+        if doc is None or doc.get("status") == "erased":
             return None
         pending = doc.get("pending") or {}
         contacts = []

@@ -98,8 +98,13 @@ class SessionStore:
         )
 
     def is_live(self, session_id: str) -> bool:
-        """Whether the session was not revoked."""
-        return self._sessions.count_documents({"_id": session_id, "revoked_at": None}, limit=1) > 0
+        """Whether the session was not revoked.
+
+        Looked up by `_id` alone and checked here: FerretDB serves only `{_id: …}` filters from
+        its primary key and scans the whole collection for anything more (every request pays it).
+        """
+        doc = self._sessions.find_one({"_id": session_id}, projection=["revoked_at"])
+        return doc is not None and doc.get("revoked_at") is None
 
     def revoke(self, session_id: str, *, now: datetime | None = None) -> bool:
         """End one session; whether it was live."""

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from kabinet.contracts import Envelope
 from kabinet.mongo import Doc
+from kabinet.privacy.crypto import ERASED, is_opaque
 from notifier.domain import (
     ACCOUNT_NOTICES,
     Backoff,
@@ -35,6 +36,7 @@ class Log(Protocol):
     def claim_due(self, now: datetime, lease_until: datetime) -> Doc | None: ...
     def schedule_retry(self, key: str, at: datetime, error: str) -> None: ...
     def finish(self, key: str, state: str, at: datetime, error: str | None = None) -> None: ...
+    def forget(self, account_id: str) -> None: ...
 
 
 class OutcomeSink(Protocol):
@@ -156,6 +158,8 @@ class Views(Protocol):
     def owners(self, account_number: str) -> list[Any]: ...
     def balance(self, account_number: str) -> str | None: ...
     def set_balance(self, account_number: str, amount: str) -> None: ...
+    def forget(self, account_id: str) -> None: ...
+    def is_erased(self, account_id: str) -> bool: ...
 
 
 class Notifier:
@@ -166,12 +170,25 @@ class Notifier:
         self._threshold = low_balance_below
 
     def handle(self, env: Envelope) -> None:
-        """One consumed event: read-model update, then its notices (each at most once)."""
+        """One consumed event: read-model update, then its notices (each at most once).
+
+        AccountErased: the account's contacts, links and notification log go, and nothing
+        is ever sent to it again (nor to an address that reads as erased).
+        """
         p = env.payload
+        account = str(p.get("account_id") or "")
+        if env.event_type == "AccountErased":
+            self._views.forget(account)
+            self.delivery.log.forget(account)
+            return
+        if ERASED in p.values() or (account and self._views.is_erased(account)):
+            return  # an erased account, or a shredded event replayed after its erasure
         update = contact_update(env.event_type, p)
         if update:
             self._views.update_contacts(str(p["account_id"]), update)
         for notice in self._notices(env):
+            if is_opaque(notice.to):
+                continue
             message = self._renderer.render(notice)
             if notice.channel == "sms":
                 encoding, segments = sms_segments(message.text)

@@ -11,6 +11,7 @@ from pymongo.database import Database
 
 from kabinet.idempotence import first_time
 from kabinet.mongo import Doc
+from kabinet.privacy.erased import ErasedSubjects
 from notifier.domain import Contacts, to_contacts
 
 
@@ -21,6 +22,7 @@ class AccountsView:
         self._contacts = db["contacts"]
         self._links = db["service_links"]
         self._balances = db["balances"]
+        self._erased = ErasedSubjects(db)
 
     def create_indexes(self) -> None:
         """Owners by billing account number."""
@@ -46,6 +48,16 @@ class AccountsView:
         ids = {d["account_id"] for d in self._links.find({"account_number": account_number, "active": True})}
         return [c for c in (self.contacts(i) for i in sorted(ids)) if c is not None]
 
+    def forget(self, account_id: str) -> None:
+        """An erased account: a tombstone instead of its contacts, its links gone."""
+        self._erased.mark(account_id)
+        self._contacts.replace_one({"_id": account_id}, {"erased": True}, upsert=True)
+        self._links.delete_many({"account_id": account_id})
+
+    def is_erased(self, account_id: str) -> bool:
+        """Whether the account was erased (never message it)."""
+        return account_id in self._erased
+
     def balance(self, account_number: str) -> str | None:
         """The last balance amount seen."""
         doc = self._balances.find_one({"_id": account_number})
@@ -67,8 +79,13 @@ class NotificationLog:
         self._coll = db["notifications"]
 
     def create_indexes(self) -> None:
-        """The retrier's scan of due notices."""
+        """The retrier's scan of due notices; an erasure's lookup by account."""
         self._coll.create_index([("state", ASCENDING), ("next_at", ASCENDING)])
+        self._coll.create_index([("account_id", ASCENDING)])
+
+    def forget(self, account_id: str) -> None:
+        """An erased account's notices (addresses, pending messages) go; pending ones are never sent."""
+        self._coll.delete_many({"account_id": account_id})
 
     def claim_new(self, key: str, record: Mapping[str, Any]) -> bool:
         """Claim a notice key for its first delivery; False when it was seen before."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kabinet.consumer import Handler, Record
 from kabinet.contracts import Envelope, topics
+from kabinet.privacy.crypto import ERASED
+from kabinet.privacy.erased import ErasedSubjects
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 from verification.domain import Binding, Issue
@@ -51,12 +53,25 @@ def to_issue(env: Envelope) -> Issue | None:
     return None
 
 
-def issue_handler(service: Verification) -> Handler:
-    """Consumer handler: translate the request event and open its challenge (idempotent)."""
+def issue_handler(
+    service: Verification, erased: ErasedSubjects | None = None, forget: Callable[[str], None] | None = None
+) -> Handler:
+    """Consumer handler: translate the request event and open its challenge (idempotent).
+
+    AccountErased: the account's challenges and send log entries go (`forget`), and no
+    code is ever issued for it again (nor to an erased destination).
+    """
 
     def handle(env: Envelope, record: Record) -> None:
+        account = str(env.payload.get("account_id") or "")
+        if env.event_type == "AccountErased" and erased is not None and forget is not None:
+            erased.mark(account)
+            forget(account)
+            return
+        if erased is not None and account in erased:
+            return
         cmd = to_issue(env)
-        if cmd is not None:
+        if cmd is not None and cmd.destination != ERASED:
             service.issue(cmd)
             log.info("challenge issued", extra=_log_fields(env, cmd))
 
@@ -76,8 +91,13 @@ def _log_fields(env: Envelope, cmd: Issue) -> Mapping[str, Any]:
 def _build(runtime: Runtime) -> Handler:
     from verification.bootstrap import build_verification  # the composition root imports this registry
     from verification.config import Settings
+    from verification.projection import forget_account
 
-    return issue_handler(build_verification(runtime, Settings.from_env()))
+    return issue_handler(
+        build_verification(runtime, Settings.from_env()),
+        ErasedSubjects(runtime.db),
+        lambda account_id: forget_account(runtime.db, account_id),
+    )
 
 
 CONSUMERS: dict[str, ConsumerSpec] = {

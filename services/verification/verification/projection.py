@@ -80,3 +80,14 @@ class MongoSendLog:
     def prune(self, before: datetime) -> None:
         """Drop entries no budget window can reach (no TTL indexes on FerretDB)."""
         self._coll.delete_many({"at": {"$lt": before}})
+
+
+def forget_account(db: Database[Doc], account_id: str) -> None:
+    """Drop an erased account's challenges (destinations, digests) and its send log entries."""
+    challenges = db[CHALLENGES]
+    destinations = {
+        d.get("destination") for d in challenges.find({"account_id": account_id}, ["destination"])
+    }
+    keys = [f"account:{account_id}"] + [f"contact:{str(d).lower()}" for d in destinations if d]
+    db[SENDS].delete_many({"key": {"$in": keys}})
+    challenges.delete_many({"account_id": account_id})

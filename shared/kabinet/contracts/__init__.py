@@ -1,6 +1,13 @@
 """Kabinet's public event contracts: envelope, topics, payload schemas, registry, codec."""
 
-from kabinet.contracts.codec import ContractViolation, DecodeError, UnknownEventType, decode, encode
+from kabinet.contracts.codec import (
+    ContractViolation,
+    DecodeError,
+    UnknownEventType,
+    decode,
+    encode,
+    open_envelope,
+)
 from kabinet.contracts.envelope import Envelope, new_envelope
 from kabinet.contracts.registry import REGISTRY, EventSpec, Registry
 
@@ -15,4 +22,5 @@ __all__ = [
     "decode",
     "encode",
     "new_envelope",
+    "open_envelope",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from kabinet.contracts.base import CHANNELS, E164, REGION, Contract, one_of, uuid_str
+from kabinet.contracts.base import CHANNELS, E164, REGION, Contract, one_of, pii, uuid_str
 
 PURPOSES = ("registration", "contact_change", "password_reset", "service_link")
 
@@ -13,14 +13,14 @@ class UserRegisteredV1(Contract):
     """A subscriber registered; the account waits for a confirmed contact."""
 
     account_id = uuid_str(required=True)
-    login = fields.String(required=True, validate=validate.Length(3, 32))
-    last_name = fields.String(required=True)
-    first_name = fields.String(required=True)
-    middle_name = fields.String(load_default=None, allow_none=True)
-    birth_date = fields.Date(required=True)
+    login = fields.String(required=True, validate=validate.Length(3, 32), metadata=pii())
+    last_name = fields.String(required=True, metadata=pii())
+    first_name = fields.String(required=True, metadata=pii())
+    middle_name = fields.String(load_default=None, allow_none=True, metadata=pii())
+    birth_date = fields.Date(required=True, metadata=pii())
     region = fields.String(required=True, validate=REGION)
-    phone = fields.String(required=True, validate=E164)
-    email = fields.Email(required=True)
+    phone = fields.String(required=True, validate=E164, metadata=pii())
+    email = fields.Email(required=True, metadata=pii())
     confirm_via = one_of(CHANNELS, required=True)
     locale = fields.String(load_default="ru")
     # Added (optional): the `confirm_via` contact is already confirmed by ANOTHER account.
@@ -35,8 +35,8 @@ class ContactChangeRequestedV1(Contract):
     account_id = uuid_str(required=True)
     request_id = uuid_str(required=True)
     kind = one_of(("phone", "email"), required=True)
-    value = fields.String(required=True)
-    previous_value = fields.String(load_default=None, allow_none=True)
+    value = fields.String(required=True, metadata=pii())
+    previous_value = fields.String(load_default=None, allow_none=True, metadata=pii())
     confirm_via = one_of(CHANNELS, required=True)
     locale = fields.String(load_default="ru")
     # Added (optional): `value` is confirmed by ANOTHER account — as in UserRegistered,
@@ -50,8 +50,8 @@ class PasswordChangedV1(Contract):
     account_id = uuid_str(required=True)
     reason = one_of(("change", "recovery"), required=True)
     # Added (optional): audit trail of who made the change.
-    ip = fields.String(load_default=None, allow_none=True)
-    user_agent = fields.String(load_default=None, allow_none=True)
+    ip = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
+    user_agent = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
     locale = fields.String(load_default="ru")
 
 
@@ -61,7 +61,7 @@ class PasswordResetRequestedV1(Contract):
     account_id = uuid_str(required=True)
     request_id = uuid_str(required=True)
     channel = one_of(CHANNELS, required=True)
-    destination = fields.String(required=True)
+    destination = fields.String(required=True, metadata=pii())
     locale = fields.String(load_default="ru")
 
 
@@ -70,7 +70,7 @@ class ContactUsedAgainV1(Contract):
 
     account_id = uuid_str(required=True)
     channel = one_of(CHANNELS, required=True)
-    destination = fields.String(required=True)
+    destination = fields.String(required=True, metadata=pii())
     locale = fields.String(load_default="ru")
 
 
@@ -91,7 +91,7 @@ class AccountActivatedV1(Contract):
 
     account_id = uuid_str(required=True)
     channel = one_of(CHANNELS, required=True)
-    destination = fields.String(required=True)
+    destination = fields.String(required=True, metadata=pii())
 
 
 class ContactVerifiedV1(Contract):
@@ -99,7 +99,7 @@ class ContactVerifiedV1(Contract):
 
     account_id = uuid_str(required=True)
     channel = one_of(CHANNELS, required=True)
-    destination = fields.String(required=True)
+    destination = fields.String(required=True, metadata=pii())
 
 
 class ContactChangedV1(Contract):
@@ -108,8 +108,8 @@ class ContactChangedV1(Contract):
     account_id = uuid_str(required=True)
     request_id = uuid_str(required=True)
     kind = one_of(("phone", "email"), required=True)
-    value = fields.String(required=True)
-    previous_value = fields.String(load_default=None, allow_none=True)
+    value = fields.String(required=True, metadata=pii())
+    previous_value = fields.String(load_default=None, allow_none=True, metadata=pii())
     locale = fields.String(load_default="ru")
 
 
@@ -118,18 +118,18 @@ class LoginSucceededV1(Contract):
 
     account_id = uuid_str(required=True)
     session_id = uuid_str(required=True)
-    ip = fields.String(load_default=None, allow_none=True)
-    user_agent = fields.String(load_default=None, allow_none=True)
+    ip = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
+    user_agent = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
 
 
 class LoginFailedV1(Contract):
     """Audit: a sign-in failed (unknown login: `account_id` null); stream `audit-<event id>`."""
 
     account_id = uuid_str(load_default=None, allow_none=True)
-    login_key = fields.String(required=True)
+    login_key = fields.String(required=True, metadata=pii("security"))
     reason = one_of(("bad_credentials", "confirmation_required", "throttled"), required=True)
-    ip = fields.String(load_default=None, allow_none=True)
-    user_agent = fields.String(load_default=None, allow_none=True)
+    ip = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
+    user_agent = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
 
 
 class AccountSoftLockedV1(Contract):
@@ -138,8 +138,8 @@ class AccountSoftLockedV1(Contract):
     account_id = uuid_str(required=True)
     locked_until = fields.AwareDateTime(required=True)
     failures = fields.Integer(required=True)
-    ip = fields.String(load_default=None, allow_none=True)
-    user_agent = fields.String(load_default=None, allow_none=True)
+    ip = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
+    user_agent = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
     locale = fields.String(load_default="ru")
 
 
@@ -149,5 +149,19 @@ class SessionsRevokedV1(Contract):
     account_id = uuid_str(required=True)
     session_id = uuid_str(load_default=None, allow_none=True)
     reason = one_of(("logout", "refresh_reuse", "password_changed"), required=True)
-    ip = fields.String(load_default=None, allow_none=True)
-    user_agent = fields.String(load_default=None, allow_none=True)
+    ip = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
+    user_agent = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
+
+
+class AccountErasedV1(Contract):
+    """The subscriber's personal data was erased (right to erasure, 152-FZ / GDPR).
+
+    The account is closed and its subject keys are destroyed: every sealed value of it in
+    every topic decodes as the erased placeholder from now on. Each service drops what its
+    projections hold about the account when it consumes this event, and never contacts
+    the subscriber again.
+    """
+
+    account_id = uuid_str(required=True)
+    requested_by = one_of(("subscriber", "operator"), required=True)
+    erased_at = fields.AwareDateTime(required=True)

@@ -43,6 +43,10 @@ def _field(field: fields.Field[Any]) -> dict[str, Any]:
             out["enum"] = list(v.choices)
         elif isinstance(v, validate.Regexp):
             out["pattern"] = v.regex.pattern
+    if field.metadata.get("pii"):  # on the wire: sealed with the subject's key, or erased
+        purpose = "account" if field.metadata["pii"] is True else str(field.metadata["pii"])
+        sealed = {"type": "string", "pattern": "^kenc:v1:|^\\[erased\\]$"}
+        out = {"oneOf": [out, sealed], "x-personal-data": purpose}
     if field.allow_none:
         out = {"oneOf": [out, {"type": "null"}]}
     return out

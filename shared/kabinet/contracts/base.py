@@ -14,6 +14,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+from kabinet.privacy.crypto import is_opaque
+
 _strict: contextvars.ContextVar[bool] = contextvars.ContextVar("contract_strict", default=False)
 
 
@@ -28,10 +30,23 @@ def strict() -> Iterator[None]:
 
 
 class Contract(Schema):
-    """A payload schema: unknown fields are dropped, or rejected under `strict()`."""
+    """A payload schema: unknown fields are dropped, or rejected under `strict()`.
+
+    Fields with `metadata={"pii": ...}` hold personal data: the codec seals them with the
+    key of the subject named by `SUBJECT` (see `kabinet.privacy.payload`). Such a field
+    also accepts a sealed token or the erased placeholder as it is, without validation:
+    the value was validated when it was sealed, and an erased one is gone for good.
+    """
+
+    SUBJECT: str | None = "account_id"
 
     class Meta:
         unknown = EXCLUDE
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field[Any]) -> None:
+        """Let personal-data fields pass sealed and erased values through."""
+        if field_obj.metadata.get("pii"):
+            _pass_opaque(field_obj)
 
     @pre_load
     def _reject_unknown(self, data: Any, **_: Any) -> Any:
@@ -41,6 +56,24 @@ class Contract(Schema):
             if extra:
                 raise ValidationError({k: ["Unknown field."] for k in extra})
         return data
+
+
+def _pass_opaque(field_obj: fields.Field[Any]) -> None:
+    load, dump = field_obj.deserialize, field_obj._serialize
+
+    def deserialize(value: Any, *args: Any, **kwargs: Any) -> Any:
+        return value if is_opaque(value) else load(value, *args, **kwargs)
+
+    def serialize(value: Any, *args: Any, **kwargs: Any) -> Any:
+        return value if is_opaque(value) else dump(value, *args, **kwargs)
+
+    field_obj.deserialize = deserialize  # type: ignore[method-assign]
+    field_obj._serialize = serialize  # type: ignore[method-assign]
+
+
+def pii(purpose: str | bool = True) -> dict[str, Any]:
+    """Field metadata marking personal data (`purpose`: account, security, secret)."""
+    return {"pii": purpose}
 
 
 E164 = validate.Regexp(r"^\+[1-9]\d{6,14}$", error="Not an E.164 phone number.")

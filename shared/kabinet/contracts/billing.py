@@ -1,4 +1,12 @@
-"""Payloads of the billing feed `billing.accounts.events` (producer: the operator's billing)."""
+"""Payloads of the billing feed `billing.accounts.events` (producer: the operator's billing).
+
+No field here is marked as personal data: the operator's billing system produces this
+feed and owns its encoding and retention (it is the system of record of the contract;
+Kabinet cannot seal what it does not write). Holder names, birth dates and contract
+phones therefore reach Kabinet plain; billing-link's directory mirrors them for holder
+matching and proofs, and a Kabinet erasure does not touch that mirror (see
+docs/personal-data.md). A Kabinet subscriber's own copies are sealed in Kabinet's events.
+"""
 
 from __future__ import annotations
 

@@ -2,12 +2,18 @@
 
 A Kafka message is the JSON envelope as value, `stream_id` as key, and `event_type`,
 `event_version`, `correlation_id` as headers.
+
+Personal-data fields (marked in the contracts) are sealed on encode with the subject's
+key from the process's key store (`kabinet.privacy.payload.use_keystore`) and opened on
+decode; once the subject's keys are destroyed they decode as the `ERASED` placeholder
+(never an error). Plain values of old events still decode. Without a key store, encode
+writes plain values and decode refuses sealed ones (`KeyStoreMissing`: a crash, no DLQ).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from marshmallow import ValidationError
@@ -15,6 +21,8 @@ from marshmallow import ValidationError
 from kabinet.contracts.base import strict
 from kabinet.contracts.envelope import Envelope, EnvelopeSchema, rfc3339
 from kabinet.contracts.registry import REGISTRY, Registry, UnknownEvent
+from kabinet.privacy.crypto import Tampered
+from kabinet.privacy.payload import open_payload, seal_payload
 
 Headers = list[tuple[str, bytes]]
 
@@ -56,6 +64,7 @@ def encode(envelope: Envelope, registry: Registry = REGISTRY) -> WireMessage:
             payload = schema.dump(schema.load(dict(envelope.payload)))
     except ValidationError as exc:
         raise ContractViolation(f"{envelope.event_type}: {exc.messages}") from exc
+    payload = seal_payload(spec.schema, payload, envelope.stream_id)
     body = {
         "event_id": envelope.event_id,
         "event_type": envelope.event_type,
@@ -90,12 +99,13 @@ def decode(value: bytes | None, registry: Registry = REGISTRY) -> Envelope:
         env = EnvelopeSchema().load(raw)
         if not registry.knows(env["event_type"]):
             raise UnknownEventType(f"{env['event_type']} v{env['event_version']}")
-        version, payload = registry.upcast(env["event_type"], env["event_version"], env["payload"])
+        opened = open_payload(registry.spec(env["event_type"], env["event_version"]).schema, env["payload"])
+        version, payload = registry.upcast(env["event_type"], env["event_version"], opened)
         schema = registry.spec(env["event_type"], version).schema()
         clean: dict[str, Any] = schema.dump(schema.load(payload))
     except UnknownEventType:
         raise
-    except (ValueError, TypeError, ValidationError, UnknownEvent) as exc:
+    except (ValueError, TypeError, ValidationError, UnknownEvent, Tampered) as exc:
         raise DecodeError(f"{type(exc).__name__}: {exc}") from exc
     return Envelope(
         event_id=str(env["event_id"]),
@@ -109,3 +119,13 @@ def decode(value: bytes | None, registry: Registry = REGISTRY) -> Envelope:
         causation_id=env["causation_id"],
         payload=clean,
     )
+
+
+def open_envelope(envelope: Envelope, registry: Registry = REGISTRY) -> Envelope:
+    """The envelope with its personal data opened (stored events read back); no validation."""
+    try:
+        schema = registry.spec(envelope.event_type, envelope.event_version).schema
+    except UnknownEvent:
+        return envelope
+    payload = open_payload(schema, dict(envelope.payload))
+    return replace(envelope, payload=payload)

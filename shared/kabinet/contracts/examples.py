@@ -95,6 +95,11 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "ip": "203.0.113.7",
         "user_agent": "Mozilla/5.0",
     },
+    ("AccountErased", 1): {
+        "account_id": _ACC,
+        "requested_by": "subscriber",
+        "erased_at": "2026-11-24T12:30:00+00:00",
+    },
     ("VerificationRequested", 1): {
         "challenge_id": _CH,
         "account_id": _ACC,

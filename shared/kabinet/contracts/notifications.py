@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from kabinet.contracts.base import CHANNELS, Contract, one_of, uuid_str
+from kabinet.contracts.base import CHANNELS, Contract, one_of, pii, uuid_str
 
 
 class NotificationSentV1(Contract):
@@ -15,7 +15,7 @@ class NotificationSentV1(Contract):
     account_id = uuid_str(load_default=None, allow_none=True)
     channel = one_of(CHANNELS, required=True)
     template = fields.String(required=True)
-    to_masked = fields.String(required=True)
+    to_masked = fields.String(required=True, metadata=pii())
 
 
 class NotificationFailedV1(Contract):
@@ -26,5 +26,5 @@ class NotificationFailedV1(Contract):
     account_id = uuid_str(load_default=None, allow_none=True)
     channel = one_of(CHANNELS, required=True)
     template = fields.String(required=True)
-    error = fields.String(required=True)
+    error = fields.String(required=True, metadata=pii())
     attempts = fields.Integer(required=True)

@@ -104,6 +104,7 @@ def _build() -> Registry:
         ("LoginFailed", accounts.LoginFailedV1, topics.ACCOUNTS, "identity"),
         ("AccountSoftLocked", accounts.AccountSoftLockedV1, topics.ACCOUNTS, "identity"),
         ("SessionsRevoked", accounts.SessionsRevokedV1, topics.ACCOUNTS, "identity"),
+        ("AccountErased", accounts.AccountErasedV1, topics.ACCOUNTS, "identity"),
         ("VerificationRequested", verification.VerificationRequestedV1, topics.VERIFICATION, "verification"),
         ("ContactConfirmed", verification.ContactConfirmedV1, topics.VERIFICATION, "verification"),
         ("VerificationFailed", verification.VerificationFailedV1, topics.VERIFICATION, "verification"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from kabinet.contracts.base import AMOUNT, E164, REGION, SERVICE_TYPES, Contract, one_of, uuid_str
+from kabinet.contracts.base import AMOUNT, E164, REGION, SERVICE_TYPES, Contract, one_of, pii, uuid_str
 from kabinet.contracts.billing import Money
 
 LINK_FAIL_REASONS = ("proof_failed", "account_unavailable", "number_released", "terminated")
@@ -17,11 +17,11 @@ class ServiceLinkRequestedV1(Contract):
     account_id = uuid_str(required=True)
     region = fields.String(required=True, validate=REGION)
     service_type = one_of(SERVICE_TYPES, required=True)
-    identifier = fields.String(required=True)
-    proof_destination = fields.String(load_default=None, allow_none=True, validate=E164)
+    identifier = fields.String(required=True, metadata=pii())
+    proof_destination = fields.String(load_default=None, allow_none=True, validate=E164, metadata=pii())
     locale = fields.String(load_default="ru")
     # added later, optional: the billing account the proof is for (None when none matched)
-    account_number = fields.String(load_default=None, allow_none=True)
+    account_number = fields.String(load_default=None, allow_none=True, metadata=pii())
 
 
 class ServiceAddedV1(Contract):
@@ -31,8 +31,8 @@ class ServiceAddedV1(Contract):
     account_id = uuid_str(required=True)
     region = fields.String(required=True, validate=REGION)
     service_type = one_of(SERVICE_TYPES, required=True)
-    identifier = fields.String(required=True)
-    account_number = fields.String(required=True)
+    identifier = fields.String(required=True, metadata=pii())
+    account_number = fields.String(required=True, metadata=pii())
     linked_via = one_of(("holder_match", "code"), required=True)
 
 
@@ -63,8 +63,8 @@ class ServiceBalanceLowV1(Contract):
     account_id = uuid_str(required=True)
     region = fields.String(required=True, validate=REGION)
     service_type = one_of(SERVICE_TYPES, required=True)
-    identifier = fields.String(required=True)
-    account_number = fields.String(required=True)
+    identifier = fields.String(required=True, metadata=pii())
+    account_number = fields.String(required=True, metadata=pii())
     balance = fields.Nested(Money, required=True)
     threshold = fields.String(required=True, validate=AMOUNT)
     feed_position = fields.String(required=True)

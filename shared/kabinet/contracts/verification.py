@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from kabinet.contracts.accounts import PURPOSES
-from kabinet.contracts.base import CHANNELS, Contract, one_of, uuid_str
+from kabinet.contracts.base import CHANNELS, Contract, one_of, pii, uuid_str
 
 
 class VerificationRequestedV1(Contract):
@@ -16,9 +16,9 @@ class VerificationRequestedV1(Contract):
     purpose = one_of(PURPOSES, required=True)
     request_id = fields.String(load_default=None, allow_none=True)
     channel = one_of(CHANNELS, required=True)
-    destination = fields.String(required=True)
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
-    link_token = fields.String(load_default=None, allow_none=True)
+    destination = fields.String(required=True, metadata=pii())
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"), metadata=pii("secret"))
+    link_token = fields.String(load_default=None, allow_none=True, metadata=pii("secret"))
     expires_at = fields.AwareDateTime(required=True)
     locale = fields.String(load_default="ru")
     # Added (optional): keyed HMAC-SHA256 digests the challenge is rebuilt from; useless without
@@ -35,7 +35,7 @@ class ContactConfirmedV1(Contract):
     purpose = one_of(PURPOSES, required=True)
     request_id = fields.String(load_default=None, allow_none=True)
     channel = one_of(CHANNELS, required=True)
-    destination = fields.String(required=True)
+    destination = fields.String(required=True, metadata=pii())
 
 
 class VerificationFailedV1(Contract):

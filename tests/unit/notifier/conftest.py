@@ -70,6 +70,9 @@ class MemoryLog:
         self.docs[key].update(state=state, finished_at=at, error=error)
         self.docs[key].pop("message", None)
 
+    def forget(self, account_id: str) -> None:
+        self.docs = {k: v for k, v in self.docs.items() if v.get("account_id") != account_id}
+
 
 class MemoryOutcomes:
     def __init__(self) -> None:
@@ -84,6 +87,7 @@ class MemoryViews:
         self.contacts_: dict[str, dict[str, Any]] = {}
         self.links: dict[str, dict[str, Any]] = {}
         self.balances: dict[str, str] = {}
+        self.erased: set[str] = set()
 
     def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
         self.contacts_.setdefault(account_id, {"_id": account_id}).update(fields)
@@ -107,6 +111,14 @@ class MemoryViews:
 
     def set_balance(self, account_number: str, amount: str) -> None:
         self.balances[account_number] = amount
+
+    def forget(self, account_id: str) -> None:
+        self.erased.add(account_id)
+        self.contacts_.pop(account_id, None)
+        self.links = {k: v for k, v in self.links.items() if v["account_id"] != account_id}
+
+    def is_erased(self, account_id: str) -> bool:
+        return account_id in self.erased
 
 
 @dataclass

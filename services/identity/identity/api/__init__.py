@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 
-from identity.api import facade, me, recovery, registration, sessions
+from identity.api import facade, me, privacy, recovery, registration, sessions
 from identity.config import Settings
 
 
@@ -39,6 +39,7 @@ def install_api(app: Flask, settings: Settings) -> Api:
         registration.blp,
         sessions.blp,
         me.blp,
+        privacy.blp,
         recovery.blp,
         facade.confirmations,
         facade.services,

@@ -27,6 +27,8 @@ from identity.domain.messages import (
     ContactChangeRequested,
     ContactUsedAgain,
     ContactVerified,
+    Erase,
+    Erased,
     Event,
     Kind,
     NoteContactReuse,
@@ -56,7 +58,7 @@ class Account:
     email: Contact
     confirm_via: Channel
     credential_id: str
-    status: Literal["pending_confirmation", "active"] = "pending_confirmation"
+    status: Literal["pending_confirmation", "active", "erased"] = "pending_confirmation"
     pending_changes: tuple[ContactChangeRequested, ...] = ()
     reset_requests: tuple[str, ...] = ()
     version: int = 0
@@ -73,8 +75,12 @@ def decide(state: Account | None, command: Command) -> list[Event]:
             raise LoginTaken("the account exists")
         c = command
         return [Registered(c.profile, c.phone, c.email, c.confirm_via, c.credential_id, c.contact_in_use)]
-    if state is None:
+    if state is None or state.status == "erased":
+        if isinstance(command, Erase) and state is not None:
+            return []  # erased already: nothing more to do
         raise AccountNotFound("no such account")
+    if isinstance(command, Erase):
+        return [Erased(command.requested_by, command.at)]
     if isinstance(command, ConfirmContact):
         return _confirm(state, command)
     if isinstance(command, NoteContactReuse):
@@ -160,6 +166,8 @@ def evolve(state: Account | None, event: Event, *, account_id: str = "") -> Acco
         return replace(state, credential_id=event.credential_id, reset_requests=())
     if isinstance(event, PasswordResetRequested):
         return replace(state, reset_requests=(*state.reset_requests[-4:], event.request_id))
+    if isinstance(event, Erased):
+        return replace(state, status="erased", pending_changes=(), reset_requests=())
     return state  # ContactUsedAgain changes nothing the account decides on
 
 
@@ -177,7 +185,7 @@ def fold(events: list[Event], *, account_id: str) -> Account | None:
 
 def check_sign_in(state: Account | None, *, password_valid: bool) -> Account:
     """The account a sign-in opens; the password is judged before the status (no enumeration)."""
-    if state is None or not password_valid:
+    if state is None or not password_valid or state.status == "erased":
         raise InvalidCredentials("wrong login or password")
     if state.status != "active":
         raise ConfirmationRequired("confirm your phone or email first")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 Channel = Literal["sms", "email"]
@@ -80,6 +80,14 @@ class NoteContactReuse:
     destination: str
 
 
+@dataclass(frozen=True)
+class Erase:
+    """Close the account and erase its personal data (the subscriber, or an operator)."""
+
+    requested_by: Literal["subscriber", "operator"]
+    at: datetime
+
+
 Command = (
     Register
     | ConfirmContact
@@ -88,6 +96,7 @@ Command = (
     | RequestPasswordReset
     | CompletePasswordReset
     | NoteContactReuse
+    | Erase
 )
 
 
@@ -150,6 +159,12 @@ class ContactUsedAgain:
     destination: str
 
 
+@dataclass(frozen=True)
+class Erased:
+    requested_by: Literal["subscriber", "operator"]
+    at: datetime
+
+
 Event = (
     Registered
     | Activated
@@ -159,4 +174,5 @@ Event = (
     | PasswordChanged
     | PasswordResetRequested
     | ContactUsedAgain
+    | Erased
 )

@@ -16,6 +16,8 @@ def main() -> int:
     settings = DevsinkSettings.from_env()
     configure_logging("devsink", settings.log_level, json_format=False)
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
+    # werkzeug's access log would print `?to=<address>` of every inbox query: no personal data in logs
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     running = start(settings)
     print(
         f"devsink: SMTP on {settings.smtp_host}:{settings.smtp_port}, inbox on "

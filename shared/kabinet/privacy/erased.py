@@ -1,0 +1,38 @@
+"""Tombstones of erased subjects in a service's own database (`erased_subjects`).
+
+Each service marks a subject when it consumes AccountErased, in the same handler that
+drops the subject's data, and refuses to write about that subject again: events from
+other topics may still arrive after it (or be replayed), and must not bring data back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pymongo.database import Database
+
+from kabinet.mongo import Doc
+
+
+class ErasedSubjects:
+    """Which subjects were erased (positives are cached: an erasure is forever)."""
+
+    def __init__(self, db: Database[Doc], collection: str = "erased_subjects") -> None:
+        self._coll = db[collection]
+        self._known: set[str] = set()
+
+    def mark(self, subject: str, at: datetime | None = None) -> None:
+        """Record the erasure (idempotent)."""
+        when = {"$setOnInsert": {"erased_at": at or datetime.now(UTC)}}
+        self._coll.update_one({"_id": subject}, when, upsert=True)
+        self._known.add(subject)
+
+    def __contains__(self, subject: object) -> bool:
+        if not isinstance(subject, str) or not subject:
+            return False
+        if subject in self._known:
+            return True
+        if self._coll.find_one({"_id": subject}, projection=["_id"]) is not None:
+            self._known.add(subject)
+            return True
+        return False

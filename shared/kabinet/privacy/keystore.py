@@ -1,0 +1,205 @@
+"""Subject keys: one data key per subject (account) and purpose, destroyed on erasure.
+
+`KeyStore` is the port a KMS or Vault adapter implements; `MongoKeyStore` (keys wrapped
+by the master keyring, in a collection of their own) is the default and `MemoryKeyStore`
+serves tests. Destroying a subject's keys is crypto-shredding: every sealed value of that
+subject, in every topic, outbox and backup, becomes unreadable at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pymongo import ASCENDING
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from kabinet.privacy.crypto import new_key
+from kabinet.privacy.master import MasterKeyring
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DestroyedKey:
+    """What an erasure destroyed: one subject key (or the marker that none may be made)."""
+
+    subject: str
+    purpose: str
+    existed: bool
+
+
+class KeyStore(Protocol):
+    """Subject keys by (subject, purpose)."""
+
+    def key_for(self, subject: str, purpose: str) -> bytes | None:
+        """The key to seal with, created on first use; None once the subject is erased."""
+        ...
+
+    def existing(self, subject: str, purpose: str) -> bytes | None:
+        """The key to open with; None when destroyed (or never made)."""
+        ...
+
+    def destroy(self, subject: str) -> list[DestroyedKey]:
+        """Destroy every key of the subject and refuse to make new ones."""
+        ...
+
+    def is_erased(self, subject: str) -> bool:
+        """Whether the subject's keys were destroyed."""
+        ...
+
+
+class MemoryKeyStore:
+    """Unwrapped keys in a dict (tests, and the fakes' composition roots)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, str], bytes] = {}
+        self._erased: set[str] = set()
+
+    def key_for(self, subject: str, purpose: str) -> bytes | None:
+        """See `KeyStore`."""
+        if subject in self._erased:
+            return None
+        return self._keys.setdefault((subject, purpose), new_key())
+
+    def existing(self, subject: str, purpose: str) -> bytes | None:
+        """See `KeyStore`."""
+        return self._keys.get((subject, purpose))
+
+    def destroy(self, subject: str) -> list[DestroyedKey]:
+        """See `KeyStore`."""
+        self._erased.add(subject)
+        gone = [k for k in self._keys if k[0] == subject]
+        for k in gone:
+            del self._keys[k]
+        return [DestroyedKey(subject, p, True) for _, p in gone]
+
+    def is_erased(self, subject: str) -> bool:
+        """See `KeyStore`."""
+        return subject in self._erased
+
+
+class MongoKeyStore:
+    """`{_id: "<purpose>:<subject>", subject, purpose, master_kid, wrapped}`; erased subjects
+    keep `{_id: "erased:<subject>"}` and key documents without key material.
+
+    Unwrapped keys are cached for `cache_seconds` (a destroyed key may stay readable that
+    long in other processes; projections drop the subject's data on AccountErased anyway).
+    """
+
+    def __init__(self, coll: Collection[Doc], keyring: MasterKeyring, *, cache_seconds: float = 2.0) -> None:
+        self._coll = coll
+        self.keyring = keyring
+        self._ttl = cache_seconds
+        self._cache: dict[tuple[str, str], tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def create_indexes(self) -> None:
+        """Erasure finds every key of a subject; rotation finds keys by master key."""
+        self._coll.create_index([("subject", ASCENDING)])
+        self._coll.create_index([("master_kid", ASCENDING)])
+
+    def key_for(self, subject: str, purpose: str) -> bytes | None:
+        """See `KeyStore`."""
+        key = self.existing(subject, purpose)
+        if key is not None:
+            return key
+        if self.is_erased(subject):
+            return None
+        fresh = new_key()
+        kid, wrapped = self.keyring.wrap(fresh, label=_id(subject, purpose))
+        doc = {"_id": _id(subject, purpose), "subject": subject, "purpose": purpose}
+        try:
+            self._coll.insert_one({**doc, "master_kid": kid, "wrapped": wrapped, "created_at": _now()})
+        except DuplicateKeyError:  # another process made it first: use theirs
+            return self.existing(subject, purpose)
+        self._remember(subject, purpose, fresh)
+        return fresh
+
+    def existing(self, subject: str, purpose: str) -> bytes | None:
+        """See `KeyStore`."""
+        hit = self._cache.get((subject, purpose))
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        doc = self._coll.find_one({"_id": _id(subject, purpose)})
+        if doc is None or not doc.get("wrapped"):
+            return None
+        key = self.keyring.unwrap(doc["master_kid"], doc["wrapped"], label=doc["_id"])
+        self._remember(subject, purpose, key)
+        return key
+
+    def destroy(self, subject: str) -> list[DestroyedKey]:
+        """See `KeyStore`: the marker first, so no key is made for the subject afterwards."""
+        now = _now()
+        self._coll.update_one(
+            {"_id": f"erased:{subject}"},
+            {"$setOnInsert": {"subject": subject, "erased_at": now}},
+            upsert=True,
+        )
+        destroyed = []
+        for doc in self._coll.find({"subject": subject, "purpose": {"$exists": True}}):
+            if doc.get("wrapped"):
+                self._coll.update_one(
+                    {"_id": doc["_id"]},
+                    {"$unset": {"wrapped": "", "master_kid": ""}, "$set": {"destroyed_at": now}},
+                )
+            # a key document is only ever made with a key in it: this purpose had one, now gone
+            destroyed.append(DestroyedKey(subject, doc["purpose"], True))
+        with self._lock:
+            for k in [k for k in self._cache if k[0] == subject]:
+                del self._cache[k]
+        return destroyed
+
+    def is_erased(self, subject: str) -> bool:
+        """See `KeyStore`."""
+        return self._coll.find_one({"_id": f"erased:{subject}"}, projection=["_id"]) is not None
+
+    def rotate(self, *, batch: int = 200) -> int:
+        """Re-wrap every subject key not wrapped by the current master key; the number re-wrapped.
+
+        Each key is one conditional single-document update: readers see either the old or
+        the new wrapping (both master keys are in their keyring), never a gap.
+        """
+        done = 0
+        current = self.keyring.current
+        for doc in self._stale(current, batch):
+            key = self.keyring.unwrap(doc["master_kid"], doc["wrapped"], label=doc["_id"])
+            kid, wrapped = self.keyring.wrap(key, label=doc["_id"])
+            result = self._coll.update_one(
+                {"_id": doc["_id"], "master_kid": doc["master_kid"]},
+                {"$set": {"master_kid": kid, "wrapped": wrapped, "rewrapped_at": _now()}},
+            )
+            done += result.modified_count
+        return done
+
+    def _stale(self, current: str, batch: int) -> Iterator[Doc]:
+        query = {"wrapped": {"$exists": True}, "master_kid": {"$ne": current}}
+        while docs := list(self._coll.find(query).limit(batch)):
+            yield from docs
+            if len(docs) < batch:
+                return
+
+    def count_by_master(self) -> dict[str, int]:
+        """How many live subject keys each master key wraps."""
+        counts: dict[str, int] = {}
+        for doc in self._coll.find({"wrapped": {"$exists": True}}, projection=["master_kid"]):
+            counts[doc["master_kid"]] = counts.get(doc["master_kid"], 0) + 1
+        return counts
+
+    def _remember(self, subject: str, purpose: str, key: bytes) -> None:
+        if self._ttl > 0:
+            with self._lock:
+                self._cache[(subject, purpose)] = (time.monotonic() + self._ttl, key)
+
+
+def _id(subject: str, purpose: str) -> str:
+    return f"{purpose}:{subject}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
