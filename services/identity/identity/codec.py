@@ -73,6 +73,13 @@ def to_payload(
             "destination": event.destination,
             "locale": locale,
         }
+    if isinstance(event, d.PhoneReleased):
+        return "ContactReleased", base | {
+            "kind": "phone",
+            "value": event.phone,
+            "reason": "number_released",
+            "locale": locale,
+        }
     if isinstance(event, d.Erased):
         return "AccountErased", base | {"requested_by": event.requested_by, "erased_at": rfc3339(event.at)}
     return "ContactUsedAgain", base | {
@@ -119,6 +126,8 @@ def from_envelope(env: Envelope) -> d.Event | None:
         return d.PasswordResetRequested(str(p["request_id"]), p["channel"], p["destination"])
     if t == "ContactUsedAgain":
         return d.ContactUsedAgain(p["channel"], p["destination"])
+    if t == "ContactReleased":
+        return d.PhoneReleased(p["value"])
     if t == "AccountErased":
         return d.Erased(p["requested_by"], _moment(p["erased_at"]))
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from identity.erasure import Erasure
 from identity.eventstore import Accounts, MongoCredentials
-from identity.handlers.events import on_verification_event
+from identity.handlers.events import on_billing_event, on_verification_event
 from identity.projection import Projection
 from identity.sessions import SessionStore
 from kabinet.consumer import Handler, Record
@@ -47,6 +47,17 @@ def build_confirmations(runtime: Runtime) -> Handler:
     return handle
 
 
+def build_numbers(runtime: Runtime) -> Handler:
+    """NumberReleased from the billing feed → the confirmed phone is released (number recycling guard)."""
+    accounts = Accounts(runtime.store, MongoCredentials(runtime.db["credentials"]))
+    projection = Projection(runtime.db, SessionStore(runtime.db))
+
+    def handle(env: Envelope, _record: Record) -> None:
+        on_billing_event(accounts, lambda phone: projection.owner_of("phone", phone), env)
+
+    return handle
+
+
 CONSUMERS: dict[str, ConsumerSpec] = {
     "projection": ConsumerSpec(
         "projection", "identity.projection", (topics.ACCOUNTS, topics.NOTIFICATIONS), build_projection
@@ -54,4 +65,5 @@ CONSUMERS: dict[str, ConsumerSpec] = {
     "confirmations": ConsumerSpec(
         "confirmations", "identity.confirmations", (topics.VERIFICATION,), build_confirmations
     ),
+    "numbers": ConsumerSpec("numbers", "identity.numbers", (topics.BILLING_FEED,), build_numbers),
 }

@@ -88,6 +88,9 @@ class Projection:
                 "$set": {p["kind"]: {"value": p["value"], "confirmed": True}},
                 "$unset": {f"pending.{p['kind']}": ""},
             }
+        if t == "ContactReleased":
+            self._contacts.delete_one({"_id": contact_key("phone", p["value"]), "account_id": account_id})
+            return {"$set": {"phone": {"value": p["value"], "confirmed": False}}}
         if t == "PasswordChanged":
             self._sessions.revoke_all(account_id, before=env.occurred_at)
             return {"$set": {"password_changed_at": env.occurred_at}}
@@ -103,6 +106,11 @@ class Projection:
         return (
             self._accounts.find_one({"_id": account_id, "status": "erased"}, projection=["_id"]) is not None
         )
+
+    def owner_of(self, kind: str, value: str) -> str | None:
+        """The account whose confirmed contact this is, if any."""
+        doc = self._contacts.find_one({"_id": contact_key(kind, value)}, projection=["account_id"])
+        return str(doc["account_id"]) if doc else None
 
     def login_key(self, account_id: str) -> str | None:
         """The case-folded login of an account, while the read model still has it."""

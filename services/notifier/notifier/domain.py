@@ -30,6 +30,7 @@ class Contacts:
     email: str | None = None
     locale: str = "ru"
     preferred: str | None = None  # the channel confirmed first; account-only notices go there
+    email_confirmed: bool = False
 
     def address(self, channel: str) -> str | None:
         """The contact of `channel`."""
@@ -74,6 +75,8 @@ def contact_update(event_type: str, p: Mapping[str, Any]) -> dict[str, Any] | No
         return update
     if event_type == "ContactChanged":
         return {p["kind"]: p["value"], "confirmed_" + KIND_CHANNEL[p["kind"]]: True}
+    if event_type == "ContactReleased":  # a recycled number: account notices go by email from now on
+        return {"phone": None, "confirmed_sms": False, "preferred": None}
     return None
 
 
@@ -82,8 +85,15 @@ def to_contacts(doc: Mapping[str, Any] | None) -> Contacts | None:
     if not doc:
         return None
     # only a confirmed channel gets account notices: a registration contact may belong to someone else
+    confirmed_email = bool(doc.get("confirmed_email"))
+    preferred = doc.get("preferred") or ("email" if confirmed_email else None)  # e.g. after a phone release
     return Contacts(
-        str(doc["_id"]), doc.get("phone"), doc.get("email"), doc.get("locale") or "ru", doc.get("preferred")
+        str(doc["_id"]),
+        doc.get("phone"),
+        doc.get("email"),
+        doc.get("locale") or "ru",
+        preferred,
+        confirmed_email,
     )
 
 
@@ -105,6 +115,9 @@ def plan(event_id: str, event_type: str, p: Mapping[str, Any], contacts: Contact
         return direct("contact_change_notice", channel, p.get("previous_value"), kind=p["kind"])
     if event_type == "ContactUsedAgain":
         return direct("contact_used_again", p["channel"], p["destination"])
+    if event_type == "ContactReleased":  # told on the other channel, never on the released number
+        confirmed = contacts.email if contacts and contacts.email_confirmed else None
+        return direct("contact_released", "email", confirmed)
     if event_type in ACCOUNT_NOTICES and contacts and contacts.preferred:
         ctx = {k: v for k, v in p.items() if k in ("reason", "service_type", "identifier", "locked_until")}
         to = contacts.address(contacts.preferred)

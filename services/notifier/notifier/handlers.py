@@ -209,6 +209,6 @@ class Notifier:
             number = p["account_number"]
             previous = self._views.balance(number)
             return low_balance(env.event_id, p, previous, self._views.owners(number), self._threshold)
-        needs_contacts = env.event_type in ACCOUNT_NOTICES
+        needs_contacts = env.event_type in ACCOUNT_NOTICES or env.event_type == "ContactReleased"
         contacts = self._views.contacts(str(p["account_id"])) if needs_contacts else None
         return plan(env.event_id, env.event_type, p, contacts)

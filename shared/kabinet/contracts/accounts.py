@@ -74,6 +74,19 @@ class ContactUsedAgainV1(Contract):
     locale = fields.String(load_default="ru")
 
 
+class ContactReleasedV1(Contract):
+    """The operator's billing released a confirmed phone (ported, terminated, reassigned).
+
+    It stops receiving codes, recovery and notices; the owner is told on the other channel.
+    """
+
+    account_id = uuid_str(required=True)
+    kind = one_of(("phone",), required=True)
+    value = fields.String(required=True, metadata=pii())
+    reason = one_of(("number_released",), required=True)
+    locale = fields.String(load_default="ru")
+
+
 class LoginReservedV1(Contract):
     """A login (case-folded) is taken by an account; stream `login-<login_key>`.
 

@@ -50,6 +50,13 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "destination": "+79161234567",
         "locale": "ru",
     },
+    ("ContactReleased", 1): {
+        "account_id": _ACC,
+        "kind": "phone",
+        "value": "+79161234567",
+        "reason": "number_released",
+        "locale": "ru",
+    },
     ("ContactUsedAgain", 1): {
         "account_id": _ACC,
         "channel": "email",

@@ -96,6 +96,7 @@ def _build() -> Registry:
         ("PasswordChanged", accounts.PasswordChangedV1, topics.ACCOUNTS, "identity"),
         ("PasswordResetRequested", accounts.PasswordResetRequestedV1, topics.ACCOUNTS, "identity"),
         ("ContactUsedAgain", accounts.ContactUsedAgainV1, topics.ACCOUNTS, "identity"),
+        ("ContactReleased", accounts.ContactReleasedV1, topics.ACCOUNTS, "identity"),
         ("LoginReserved", accounts.LoginReservedV1, topics.ACCOUNTS, "identity"),
         ("AccountActivated", accounts.AccountActivatedV1, topics.ACCOUNTS, "identity"),
         ("ContactVerified", accounts.ContactVerifiedV1, topics.ACCOUNTS, "identity"),

@@ -165,3 +165,18 @@ def test_sign_in_judges_the_password_before_the_status():
 def test_commands_on_a_missing_account_fail():
     with pytest.raises(d.AccountNotFound):
         d.decide(None, d.ConfirmContact("registration", "sms", "+79161234567"))
+
+
+def test_a_released_phone_is_no_longer_confirmed_and_never_gets_recovery():
+    released = d.decide(active(), d.ReleaseNumber("+79161234567"))
+    assert released == [d.PhoneReleased("+79161234567")]
+    state = d.evolve(active(), released[0])
+    assert state.phone == d.Contact("+79161234567", confirmed=False)
+    with pytest.raises(d.NoConfirmedContact):
+        d.decide(state, d.RequestPasswordReset("r1"))
+    assert d.decide(state, d.ReleaseNumber("+79161234567")) == []  # a redelivery changes nothing
+
+
+def test_releasing_someone_elses_number_changes_nothing():
+    assert d.decide(active(), d.ReleaseNumber("+79990000000")) == []
+    assert d.decide(pending(), d.ReleaseNumber("+79161234567")) == []  # never confirmed here

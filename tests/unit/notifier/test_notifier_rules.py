@@ -38,3 +38,13 @@ def test_confirmed_contacts_come_from_identity_events():
         "confirmed_email": True,
     }
     assert contact_update("PasswordChanged", {"account_id": "a"}) is None
+
+
+def test_a_released_phone_is_told_by_email_only_when_the_email_is_confirmed():
+    from notifier.domain import Contacts, plan
+
+    account = "6f1c2b1e-3f4a-4c0d-9a51-2d7e8b9c0a11"
+    p = {"account_id": account, "kind": "phone", "value": "+79161234567", "reason": "number_released"}
+    told = plan("e1", "ContactReleased", p, Contacts(account, None, "a@b.ru", email_confirmed=True))
+    assert [(n.channel, n.to, n.template) for n in told] == [("email", "a@b.ru", "contact_released")]
+    assert plan("e1", "ContactReleased", p, Contacts(account, None, "a@b.ru")) == []

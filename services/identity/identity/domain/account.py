@@ -34,9 +34,11 @@ from identity.domain.messages import (
     NoteContactReuse,
     PasswordChanged,
     PasswordResetRequested,
+    PhoneReleased,
     Profile,
     Register,
     Registered,
+    ReleaseNumber,
     RequestPasswordReset,
 )
 
@@ -88,6 +90,9 @@ def decide(state: Account | None, command: Command) -> list[Event]:
         mine = state.contact(kind)
         reused = mine.confirmed and mine.value == command.destination
         return [ContactUsedAgain(command.channel, command.destination)] if reused else []
+    if isinstance(command, ReleaseNumber):
+        released = state.phone.confirmed and state.phone.value == command.phone
+        return [PhoneReleased(command.phone)] if released else []
     if isinstance(command, RequestPasswordReset):
         return [_reset_request(state, command)]
     if isinstance(command, CompletePasswordReset):
@@ -166,6 +171,8 @@ def evolve(state: Account | None, event: Event, *, account_id: str = "") -> Acco
         return replace(state, credential_id=event.credential_id, reset_requests=())
     if isinstance(event, PasswordResetRequested):
         return replace(state, reset_requests=(*state.reset_requests[-4:], event.request_id))
+    if isinstance(event, PhoneReleased):
+        return replace(state, phone=Contact(event.phone, confirmed=False))
     if isinstance(event, Erased):
         return replace(state, status="erased", pending_changes=(), reset_requests=())
     return state  # ContactUsedAgain changes nothing the account decides on

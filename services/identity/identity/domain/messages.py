@@ -81,6 +81,13 @@ class NoteContactReuse:
 
 
 @dataclass(frozen=True)
+class ReleaseNumber:
+    """Billing says the phone number left this subscriber (ported, terminated, reassigned)."""
+
+    phone: str
+
+
+@dataclass(frozen=True)
 class Erase:
     """Close the account and erase its personal data (the subscriber, or an operator)."""
 
@@ -96,6 +103,7 @@ Command = (
     | RequestPasswordReset
     | CompletePasswordReset
     | NoteContactReuse
+    | ReleaseNumber
     | Erase
 )
 
@@ -160,6 +168,13 @@ class ContactUsedAgain:
 
 
 @dataclass(frozen=True)
+class PhoneReleased:
+    """The confirmed phone was recycled: it no longer receives codes or recovery."""
+
+    phone: str
+
+
+@dataclass(frozen=True)
 class Erased:
     requested_by: Literal["subscriber", "operator"]
     at: datetime
@@ -174,5 +189,6 @@ Event = (
     | PasswordChanged
     | PasswordResetRequested
     | ContactUsedAgain
+    | PhoneReleased
     | Erased
 )
