@@ -39,13 +39,12 @@ def build_notifier(
         backoff=settings.backoff,
     )
     renderer = Renderer(settings.link_base_url)
-    return Notifier(AccountsView(runtime.db), renderer, delivery, settings.low_balance_below)
+    return Notifier(AccountsView(runtime.db), renderer, delivery)
 
 
 def setup(runtime: Runtime) -> None:
     """Indexes of the event store and the read models."""
     runtime.store.create_indexes()
-    AccountsView(runtime.db).create_indexes()
     NotificationLog(runtime.db).create_indexes()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
 from kabinet.settings import EnvReader, InfraSettings
 from notifier.domain import Backoff
@@ -25,7 +24,6 @@ class Settings:
     link_base_url: str
     backoff: Backoff
     retry_poll_seconds: float
-    low_balance_below: Decimal
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,5 +52,4 @@ class Settings:
             link_base_url=r.text("LINK_BASE_URL", "http://127.0.0.1:8000"),
             backoff=backoff,
             retry_poll_seconds=r.number("RETRY_POLL_SECONDS", 1.0),
-            low_balance_below=Decimal(r.text("LOW_BALANCE_THRESHOLD", "100.00")),
         )

@@ -50,7 +50,7 @@ CONSUMERS: dict[str, ConsumerSpec] = {
     "messages": ConsumerSpec(
         name="messages",
         group_id="notifier.messages",
-        topics=(topics.ACCOUNTS, topics.VERIFICATION, topics.SERVICES, topics.BILLING_FEED),
+        topics=(topics.ACCOUNTS, topics.VERIFICATION, topics.SERVICES),
         build=_build,
     ),
 }

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 NOTIFICATION_NS = uuid.UUID("0c6f4b7e-2f1d-4a8e-b3c5-9d7e1f2a3b4c")
@@ -18,6 +17,7 @@ ACCOUNT_NOTICES = {
     "AccountSoftLocked": "soft_locked",
     "ServiceAdded": "service_added",
     "ServiceRemoved": "service_removed",
+    "ServiceBalanceLow": "low_balance",  # billing-link emits one per crossing of its threshold
 }
 
 
@@ -120,44 +120,12 @@ def plan(event_id: str, event_type: str, p: Mapping[str, Any], contacts: Contact
         return direct("contact_released", "email", confirmed)
     if event_type in ACCOUNT_NOTICES and contacts and contacts.preferred:
         ctx = {k: v for k, v in p.items() if k in ("reason", "service_type", "identifier", "locked_until")}
+        if "balance" in p:
+            ctx |= {"amount": p["balance"]["amount"], "currency": p["balance"]["currency"]}
+            ctx["account_number"] = p.get("account_number")
         to = contacts.address(contacts.preferred)
         return direct(ACCOUNT_NOTICES[event_type], contacts.preferred, to, **ctx)
     return []
-
-
-def low_balance(
-    event_id: str, p: Mapping[str, Any], previous: str | None, owners: list[Contacts], threshold: Decimal
-) -> list[Notice]:
-    """One notice per linked account when the balance falls below `threshold` (not while it stays low)."""
-    now, before = _amount(p["balance"]["amount"]), _amount(previous)
-    if now is None or now >= threshold or (before is not None and before < threshold):
-        return []
-    ctx = {
-        "amount": p["balance"]["amount"],
-        "currency": p["balance"]["currency"],
-        "account_number": p["account_number"],
-    }
-    return [
-        Notice(
-            f"{event_id}:{c.account_id}",
-            event_id,
-            c.account_id,
-            c.preferred,
-            to,
-            "low_balance",
-            c.locale,
-            ctx,
-        )
-        for c in owners
-        if c.preferred and (to := c.address(c.preferred))
-    ]
-
-
-def _amount(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value is not None else None
-    except InvalidOperation:
-        return None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Protocol
 
 from kabinet.contracts import Envelope
@@ -16,7 +15,6 @@ from notifier.domain import (
     Backoff,
     Notice,
     contact_update,
-    low_balance,
     mask,
     plan,
     sms_segments,
@@ -150,14 +148,10 @@ def _log(doc: Doc, **extra: Any) -> dict[str, Any]:
 
 
 class Views(Protocol):
-    """The accounts read model (contacts, links, balances)."""
+    """The accounts read model (contacts per account)."""
 
     def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None: ...
     def contacts(self, account_id: str) -> Any: ...
-    def link(self, link_id: str, account_id: str, account_number: str | None, active: bool) -> None: ...
-    def owners(self, account_number: str) -> list[Any]: ...
-    def balance(self, account_number: str) -> str | None: ...
-    def set_balance(self, account_number: str, amount: str) -> None: ...
     def forget(self, account_id: str) -> None: ...
     def is_erased(self, account_id: str) -> bool: ...
 
@@ -165,14 +159,13 @@ class Views(Protocol):
 class Notifier:
     """Consumer side: keep the read models current and deliver what each event calls for."""
 
-    def __init__(self, views: Views, renderer: Renderer, delivery: Delivery, low_balance_below: Decimal):
+    def __init__(self, views: Views, renderer: Renderer, delivery: Delivery):
         self._views, self._renderer, self.delivery = views, renderer, delivery
-        self._threshold = low_balance_below
 
     def handle(self, env: Envelope) -> None:
         """One consumed event: read-model update, then its notices (each at most once).
 
-        AccountErased: the account's contacts, links and notification log go, and nothing
+        AccountErased: the account's contacts and notification log go, and nothing
         is ever sent to it again (nor to an address that reads as erased).
         """
         p = env.payload
@@ -197,18 +190,9 @@ class Notifier:
                     extra={"template": notice.template, "encoding": encoding, "segments": segments},
                 )
             self.delivery.first(notice, message)
-        if env.event_type == "BalanceChanged":
-            self._views.set_balance(p["account_number"], p["balance"]["amount"])
 
     def _notices(self, env: Envelope) -> list[Notice]:
         p = env.payload
-        if env.event_type in ("ServiceAdded", "ServiceRemoved"):
-            active = env.event_type == "ServiceAdded"
-            self._views.link(str(p["link_id"]), str(p["account_id"]), p.get("account_number"), active)
-        if env.event_type == "BalanceChanged":
-            number = p["account_number"]
-            previous = self._views.balance(number)
-            return low_balance(env.event_id, p, previous, self._views.owners(number), self._threshold)
         needs_contacts = env.event_type in ACCOUNT_NOTICES or env.event_type == "ContactReleased"
         contacts = self._views.contacts(str(p["account_id"])) if needs_contacts else None
         return plan(env.event_id, env.event_type, p, contacts)

@@ -1,4 +1,4 @@
-"""Read models of the notifier: contacts per account, service links, balances, the notification log."""
+"""Read models of the notifier: contacts per account and the notification log."""
 
 from __future__ import annotations
 
@@ -20,13 +20,7 @@ class AccountsView:
 
     def __init__(self, db: Database[Doc]) -> None:
         self._contacts = db["contacts"]
-        self._links = db["service_links"]
-        self._balances = db["balances"]
         self._erased = ErasedSubjects(db)
-
-    def create_indexes(self) -> None:
-        """Owners by billing account number."""
-        self._links.create_index([("account_number", ASCENDING)])
 
     def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
         """Set contact fields (a replay sets the same values again: idempotent)."""
@@ -36,36 +30,14 @@ class AccountsView:
         """What is known of an account's contacts."""
         return to_contacts(self._contacts.find_one({"_id": account_id}))
 
-    def link(self, link_id: str, account_id: str, account_number: str | None, active: bool) -> None:
-        """Record that an account linked (or unlinked) a billing account."""
-        fields: dict[str, Any] = {"account_id": account_id, "active": active}
-        if account_number:
-            fields["account_number"] = account_number
-        self._links.update_one({"_id": link_id}, {"$set": fields}, upsert=True)
-
-    def owners(self, account_number: str) -> list[Contacts]:
-        """Contacts of every account with an active link to `account_number`."""
-        ids = {d["account_id"] for d in self._links.find({"account_number": account_number, "active": True})}
-        return [c for c in (self.contacts(i) for i in sorted(ids)) if c is not None]
-
     def forget(self, account_id: str) -> None:
-        """An erased account: a tombstone instead of its contacts, its links gone."""
+        """An erased account: a tombstone instead of its contacts."""
         self._erased.mark(account_id)
         self._contacts.replace_one({"_id": account_id}, {"erased": True}, upsert=True)
-        self._links.delete_many({"account_id": account_id})
 
     def is_erased(self, account_id: str) -> bool:
         """Whether the account was erased (never message it)."""
         return account_id in self._erased
-
-    def balance(self, account_number: str) -> str | None:
-        """The last balance amount seen."""
-        doc = self._balances.find_one({"_id": account_number})
-        return str(doc["amount"]) if doc else None
-
-    def set_balance(self, account_number: str, amount: str) -> None:
-        """Remember the newest balance amount."""
-        self._balances.update_one({"_id": account_number}, {"$set": {"amount": amount}}, upsert=True)
 
 
 class NotificationLog:

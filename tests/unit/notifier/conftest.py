@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -85,8 +84,6 @@ class MemoryOutcomes:
 class MemoryViews:
     def __init__(self) -> None:
         self.contacts_: dict[str, dict[str, Any]] = {}
-        self.links: dict[str, dict[str, Any]] = {}
-        self.balances: dict[str, str] = {}
         self.erased: set[str] = set()
 
     def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
@@ -95,27 +92,9 @@ class MemoryViews:
     def contacts(self, account_id: str) -> Any:
         return to_contacts(self.contacts_.get(account_id))
 
-    def link(self, link_id: str, account_id: str, account_number: str | None, active: bool) -> None:
-        self.links[link_id] = {"account_id": account_id, "account_number": account_number, "active": active}
-
-    def owners(self, account_number: str) -> list[Any]:
-        ids = {
-            v["account_id"]
-            for v in self.links.values()
-            if v["account_number"] == account_number and v["active"]
-        }
-        return [self.contacts(i) for i in sorted(ids) if i in self.contacts_]
-
-    def balance(self, account_number: str) -> str | None:
-        return self.balances.get(account_number)
-
-    def set_balance(self, account_number: str, amount: str) -> None:
-        self.balances[account_number] = amount
-
     def forget(self, account_id: str) -> None:
         self.erased.add(account_id)
         self.contacts_.pop(account_id, None)
-        self.links = {k: v for k, v in self.links.items() if v["account_id"] != account_id}
 
     def is_erased(self, account_id: str) -> bool:
         return account_id in self.erased
@@ -146,7 +125,7 @@ def rig() -> Rig:
     delivery = Delivery(
         log, {"sms": sms, "email": email}, outcomes, clock=clock, backoff=Backoff(max_attempts=4)
     )
-    notifier = Notifier(views, Renderer("https://kabinet.example"), delivery, Decimal("100.00"))
+    notifier = Notifier(views, Renderer("https://kabinet.example"), delivery)
     return Rig(clock, sms, email, log, outcomes, views, notifier)
 
 

@@ -111,17 +111,16 @@ def test_the_old_contact_hears_of_a_contact_change(rig, event):
     assert message.to == "+79161234567" and "смена телефона" in message.text
 
 
-def test_low_balance_is_announced_once_when_the_balance_falls_below_the_threshold(rig, event):
+def test_a_low_balance_crossing_is_announced_once_on_the_preferred_channel(rig, event):
     account = str(uuid.uuid4())
     rig.notifier.handle(
         event("AccountActivated", account_id=account, channel="sms", destination="+79160000002")
     )
-    rig.notifier.handle(event("ServiceAdded", account_id=account, account_number="770099"))
-    rig.notifier.handle(
-        event("BalanceChanged", account_number="770099", balance={"amount": "50.00", "currency": "RUB"})
-    )
-    rig.notifier.handle(
-        event("BalanceChanged", account_number="770099", balance={"amount": "40.00", "currency": "RUB"})
-    )
-    low = [m for m in rig.sent() if "50.00" in m.text or "40.00" in m.text]
-    assert len(low) == 1 and "50.00 RUB" in low[0].text
+    crossing = event(
+        "ServiceBalanceLow", account_id=account, account_number="770099",
+        balance={"amount": "40.00", "currency": "RUB"},
+    )  # fmt: skip
+    rig.notifier.handle(crossing)
+    rig.notifier.handle(crossing)  # redelivered
+    [low] = rig.sent()
+    assert low.to == "+79160000002" and "40.00 RUB" in low.text and "770099" in low.text
