@@ -10,7 +10,7 @@ The stored payload is the encoded one: personal data sealed (never plain in the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from kabinet.contracts import Envelope, encode, open_envelope
+from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope, open_envelope
+from kabinet.logs import causation_id, correlation_id
 from kabinet.mongo import Doc, next_sequence
 
 
@@ -113,4 +114,33 @@ def to_envelope(doc: dict[str, Any]) -> Envelope:
         correlation_id=doc["correlation_id"],
         causation_id=doc["causation_id"],
         payload=doc["payload"],
+    )
+
+
+def next_event(
+    event_type: str,
+    payload: Mapping[str, Any],
+    *,
+    producer: str,
+    stream_id: str,
+    stream_version: int,
+    event_id: str | None = None,
+    causation: str | None = None,
+    occurred_at: datetime | None = None,
+) -> Envelope:
+    """A new envelope at the contract's newest version, in the current correlation context.
+
+    The causation is the event being handled (from the consumer loop) unless given.
+    """
+    return new_envelope(
+        event_type,
+        payload,
+        event_version=REGISTRY.latest(event_type).version,
+        producer=producer,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        correlation_id=correlation_id(),
+        causation_id=causation or causation_id(),
+        event_id=event_id,
+        occurred_at=occurred_at,
     )

@@ -17,9 +17,8 @@ from billing_link.domain import (
     ServiceUnlinked,
     fold,
 )
-from kabinet.contracts import Envelope, new_envelope
-from kabinet.eventstore import EventStore
-from kabinet.logs import causation_id, correlation_id
+from kabinet.contracts import Envelope
+from kabinet.eventstore import EventStore, next_event
 
 PRODUCER = "billing-link"
 
@@ -48,16 +47,7 @@ class LinkStore:
         """Store `event` at `version`, or raise `ConcurrencyConflict`."""
         event_type, payload = to_payload(event)
         self._store.append(
-            new_envelope(
-                event_type,
-                payload,
-                event_version=1,
-                producer=PRODUCER,
-                stream_id=link_id,
-                stream_version=version,
-                correlation_id=correlation_id(),
-                causation_id=causation_id(),
-            )
+            next_event(event_type, payload, producer=PRODUCER, stream_id=link_id, stream_version=version)
         )
 
 

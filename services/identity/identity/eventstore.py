@@ -19,9 +19,8 @@ from pymongo.collection import Collection
 
 from identity import domain as d
 from identity.codec import from_envelope, to_payload
-from kabinet.contracts import Envelope, new_envelope
-from kabinet.eventstore import ConcurrencyConflict
-from kabinet.logs import causation_id, correlation_id
+from kabinet.contracts import Envelope
+from kabinet.eventstore import ConcurrencyConflict, next_event
 from kabinet.mongo import Doc
 
 PRODUCER = "identity"
@@ -162,14 +161,6 @@ class Accounts:
 def _envelope(
     event_type: str, payload: Mapping[str, Any], stream: str, version: int, event_id: str | None = None
 ) -> Envelope:
-    return new_envelope(
-        event_type,
-        payload,
-        event_version=1,
-        producer=PRODUCER,
-        stream_id=stream,
-        stream_version=version,
-        correlation_id=correlation_id(),
-        causation_id=causation_id(),
-        event_id=event_id,
+    return next_event(
+        event_type, payload, producer=PRODUCER, stream_id=stream, stream_version=version, event_id=event_id
     )

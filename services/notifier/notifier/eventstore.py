@@ -6,9 +6,7 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from kabinet.contracts import new_envelope
-from kabinet.eventstore import ConcurrencyConflict, EventStore
-from kabinet.logs import correlation_id
+from kabinet.eventstore import ConcurrencyConflict, EventStore, next_event
 
 
 class Outcomes:
@@ -19,15 +17,9 @@ class Outcomes:
 
     def record(self, event_type: str, payload: Mapping[str, Any], *, causation: str | None) -> None:
         """Append `NotificationSent` or `NotificationFailed` unless it is already stored."""
-        env = new_envelope(
-            event_type,
-            payload,
-            event_version=1,
-            producer="notifier",
-            stream_id=f"notification-{payload['notification_id']}",
-            stream_version=1,
-            correlation_id=correlation_id(),
-            causation_id=causation,
+        stream = f"notification-{payload['notification_id']}"
+        env = next_event(
+            event_type, payload, producer="notifier", stream_id=stream, stream_version=1, causation=causation
         )
         with contextlib.suppress(ConcurrencyConflict):  # recorded before a crash or redelivery
             self._store.append(env)

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from kabinet.contracts import Envelope, new_envelope
-from kabinet.eventstore import EventStore
-from kabinet.logs import causation_id, correlation_id
+from kabinet.contracts import Envelope
+from kabinet.eventstore import EventStore, next_event
 from verification.domain import (
     Binding,
     Challenge,
@@ -63,15 +62,12 @@ class Challenges:
 def to_envelope(event: Event, version: int) -> Envelope:
     """The contract envelope of a domain event at `version` of its challenge stream."""
     event_type, payload = _payload(event)
-    return new_envelope(
+    return next_event(
         event_type,
         payload,
-        event_version=1,
         producer=PRODUCER,
         stream_id=stream_of(event.challenge_id),
         stream_version=version,
-        correlation_id=correlation_id(),
-        causation_id=causation_id(),
         occurred_at=event.at,
     )
 
