@@ -1,0 +1,1 @@
+"""Operator tooling, domain-free: dead letters, tail/explain, shadow rebuilds, diffs and cutovers."""

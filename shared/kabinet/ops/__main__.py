@@ -1,0 +1,9 @@
+"""`python -m kabinet.ops …`."""
+
+from __future__ import annotations
+
+import sys
+
+from kabinet.ops.cli import main
+
+sys.exit(main())

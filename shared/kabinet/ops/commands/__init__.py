@@ -1,0 +1,1 @@
+"""Sub-commands of `python -m kabinet.ops`: each module registers its parsers."""
