@@ -10,13 +10,13 @@ export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:19092,127.0.0.1:29092,127.0.0.1:3909
 export KAFKA_REPLICATION_FACTOR ?= 3
 endif
 
-.PHONY: help venv infra run stop status logs test unit contracts integration e2e lint fmt bench clean
+.PHONY: help venv infra run stop status logs test unit contracts integration e2e lint fmt clean
 
 help:
 	@echo "make run    - provision and start Kafka, the Mongo server, all services (KAFKA_NODES=3 for a cluster)"
 	@echo "make stop   - stop everything make run started"
 	@echo "make test   - every test tier on real servers (unit, contracts, integration, e2e)"
-	@echo "make unit | contracts | integration | e2e | lint | bench | status | logs [NAME=...]"
+	@echo "make unit | contracts | integration | e2e | lint | bench | chaos | status | logs [NAME=...]"
 
 venv: $(VENV)/.installed
 
@@ -70,8 +70,7 @@ fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: venv
-	$(PY) -m tests.bench
-
 clean: stop
 	rm -rf .run .pytest_cache .mypy_cache .ruff_cache
+
+include mk/bench.mk

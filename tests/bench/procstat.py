@@ -1,0 +1,95 @@
+"""CPU and RSS per process from /proc, sampled in a background thread and summarised per phase."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """utime + stime of a process, in seconds."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident set size in MB."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE_KB / 1024
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+@dataclass
+class Point:
+    """One sample of one named process group (a process and its children)."""
+
+    t: float
+    cpu: float  # cumulative CPU seconds of the live members
+    rss: float  # MB, summed over the members
+    pids: tuple[int, ...]
+
+
+@dataclass
+class ProcSampler:
+    """Samples `groups()` (name → pids) every `every` seconds."""
+
+    groups: Callable[[], dict[str, list[int]]]
+    every: float = 1.0
+    points: dict[str, list[Point]] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Begin sampling in a daemon thread."""
+        self._thread = threading.Thread(target=self._run, name="procstat", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End sampling."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(5)
+
+    def sample(self) -> None:
+        """Take one sample now."""
+        now = time.time()
+        for name, pids in self.groups().items():
+            cpus = [c for c in (cpu_seconds(p) for p in pids) if c is not None]
+            rss = [r for r in (rss_mb(p) for p in pids) if r is not None]
+            self.points.setdefault(name, []).append(Point(now, sum(cpus), sum(rss), tuple(pids)))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(self.every)
+
+    def summary(self, t0: float, t1: float) -> dict[str, dict[str, float]]:
+        """Per process group between two wall times: mean CPU % (of one core) and max RSS MB."""
+        out: dict[str, dict[str, float]] = {}
+        for name, pts in self.points.items():
+            window = [p for p in pts if t0 <= p.t <= t1]
+            if len(window) < 2:
+                continue
+            cpu = 0.0
+            for a, b in itertools.pairwise(window):
+                if a.pids == b.pids and b.cpu >= a.cpu:  # a restart or a new worker resets counters
+                    cpu += b.cpu - a.cpu
+            span = window[-1].t - window[0].t
+            out[name] = {
+                "cpu_percent": round(100 * cpu / span, 1) if span > 0 else 0.0,
+                "rss_mb_max": round(max(p.rss for p in window), 1),
+            }
+        return out

@@ -1,0 +1,553 @@
+"""`make bench`: baselines, an end-to-end load of virtual subscribers, projection lag, a profile.
+
+    .venv/bin/python tests/bench/run_bench.py [--subscribers 60] [--seconds 20] [--quick]
+
+Writes bench/results/<date>.json, <date>.md and <date>.png. The suite runs as real processes
+in its own topic namespace and databases (deploy/services.py, as `make run` and the e2e
+`stack` fixture start it), so a running `make run` is not disturbed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+
+import baselines  # noqa: E402
+import lag  # noqa: E402
+import load  # noqa: E402
+import report  # noqa: E402
+from procstat import ProcSampler  # noqa: E402
+from suite import PrivateServers, Suite, free_port, infra_module  # noqa: E402
+
+
+def servers() -> dict[str, str]:
+    """Kafka and Mongo: from the environment, else the project's local servers (started if needed)."""
+    kafka, mongo = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGO_URI")
+    if not kafka or not mongo:
+        ends = infra_module().ensure_started()
+        kafka, mongo = kafka or ends.kafka_bootstrap, mongo or ends.mongo_uri
+    return {"kafka": kafka, "mongo": mongo}
+
+
+def server_pids() -> dict[str, list[int]]:
+    """Pids of the local Kafka and Mongo servers (shared with other users of this machine)."""
+    try:
+        return {f"server:{s.name}": [s.pid] for s in infra_module().status() if s.pid}
+    except Exception:
+        return {}
+
+
+class Bench:
+    """One benchmark run."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.rec = load.Recorder()
+        self.phases: dict[str, tuple[float, float]] = {}
+        self.notes: list[str] = []
+        self.extra_groups: dict[str, list[int]] = {}
+        self.suite: Suite | None = None
+        self.private = PrivateServers("bench") if args.private_servers else None
+        self.srv = {"kafka": self.private.kafka, "mongo": self.private.mongo} if self.private else servers()
+        self._lag_values: dict[str, list[float]] = {}
+
+    def groups(self) -> dict[str, list[int]]:
+        out = dict(self.suite.tree()) if self.suite else {}
+        out.update(self.private.pids if self.private else server_pids())
+        out.update(self.extra_groups)
+        out["load-driver"] = [os.getpid()]
+        return out
+
+    def phase(self, name: str) -> Any:
+        bench = self
+
+        class _Phase:
+            def __enter__(self) -> None:
+                bench.rec.phase = name
+                self.t0 = time.time()
+                print(f"[bench] {time.strftime('%H:%M:%S')} phase {name}", flush=True)
+
+            def __exit__(self, *exc: object) -> None:
+                bench.phases[name] = (self.t0, time.time())
+
+        return _Phase()
+
+    # ------------------------------------------------------------------ phases
+
+    def hello(self, seconds: float, threads: int) -> None:
+        server = baselines.HelloServer(free_port(), self.args.api_workers, 8, self.suite.logs / "hello.log")
+        self.extra_groups["hello-api"] = [server.proc.pid]
+        try:
+            from suite import children
+
+            self.extra_groups["hello-api"] += children(server.proc.pid)
+            with self.phase("hello"):
+                load.hammer(threads, seconds, lambda s, _i: self.rec.call(s, "hello", "GET", server.url))
+        finally:
+            server.stop()
+            self.extra_groups.pop("hello-api", None)
+
+    def journeys(self, count: int, threads: int) -> list[load.Subscriber]:
+        from kabinet import kafka as kafka_clients
+        from kabinet.contracts import encode, new_envelope
+        from kabinet.contracts.topics import BILLING_FEED
+
+        subs = []
+        for _ in range(count):
+            body = load.person()
+            subs.append(load.Subscriber(body, load.billing_account(body)))
+        producer = kafka_clients.producer(self.srv["kafka"], client_id="bench-billing")
+        for sub in subs:
+            env = new_envelope(
+                "BillingAccountUpserted", sub.account, event_version=1, producer="billing",
+                stream_id=sub.account["account_number"], stream_version=1, correlation_id=str(uuid.uuid4()),
+            )  # fmt: skip
+            wire = encode(env)
+            producer.send(
+                self.suite.topic(BILLING_FEED), key=wire.key, value=wire.value, headers=wire.headers
+            )
+        producer.flush(30)
+        producer.close(5)
+        with self.phase("journey"):
+            load.run_each(
+                subs,
+                threads,
+                lambda s, sub: load.journey(
+                    self.rec, s, self.suite.gateway, self.suite.inbox, sub, reads=self.args.reads
+                ),
+            )
+        failed = [s.failed for s in subs if s.failed]
+        if failed:
+            self.notes.append(f"{len(failed)} of {count} journeys failed: {sorted(set(failed))}")
+        return [s for s in subs if s.token]
+
+    def logins(self, subs: list[load.Subscriber], seconds: float, threads: int) -> None:
+        url = f"{self.suite.gateway}/api/v1/sessions"
+
+        def work(s: Any, i: int) -> None:
+            sub = subs[i % len(subs)]
+            body = {"login": sub.body["login"], "password": sub.body["password"]}
+            self.rec.call(s, "login", "POST", url, json=body)
+
+        with self.phase("login"):
+            load.hammer(threads, seconds, work, reconnect_every=1)
+
+    def reads(self, subs: list[load.Subscriber], path: str, name: str, seconds: float, threads: int) -> None:
+        url = f"{self.suite.gateway}/api/v1/{path}"
+
+        def work(s: Any, i: int) -> None:
+            auth = {"Authorization": f"Bearer {subs[i % len(subs)].token}"}
+            self.rec.call(s, name, "GET", url, headers=auth)
+
+        with self.phase(f"reads_{name}"):
+            load.hammer(threads, seconds, work)
+
+    def projection_lag(self, rate: float, seconds: float) -> dict[str, Any]:
+        """UserRegistered appended at `rate`/s for `seconds`: lag to each projection.
+
+        An event never seen within the settle time counts as infinitely late, so a percentile
+        that would fall on it is reported as None (not reached)."""
+        from identity.config import Settings
+        from kabinet.runtime import Runtime
+
+        # identity's own runtime: its event store in the suite's namespace, and the suite's key
+        # store installed for sealing personal data as the gateway does
+        runtime = Runtime.open(Settings.from_env(self.suite.env).infra)
+        client = runtime.client
+        dbs = self.suite.databases()
+        try:
+            store = runtime.store
+            watches = [
+                lag.Watch("verification.challenges", client[dbs["verification"]]["challenges"], "account_id"),
+                lag.Watch("billing-link.subscribers", client[dbs["billing_link"]]["subscribers"], "_id"),
+                lag.Watch("identity.accounts (own)", client[dbs["identity"]]["accounts"], "_id"),
+            ]
+            with self.phase(f"lag_{rate:.0f}/s"):
+                run = lag.run(store, watches, rate=rate, seconds=seconds, settle=self.args.lag_settle)
+        finally:
+            runtime.close()
+        projections = {}
+        for w in run.watches:
+            values = run.lags(w)
+            padded = values + [float("inf")] * (len(run.appended) - len(values))
+            stats = report.latency(padded)
+            projections[w.name] = {
+                "seen": f"{len(values)}/{len(run.appended)}",
+                **{k: (None if v is None or math.isinf(v) else v) for k, v in stats.items()},
+            }
+            self._lag_values[f"{w.name} @ {rate:.0f}/s"] = values
+        return {
+            "offered_rate": run.offered_rate,
+            "achieved_rate": round(run.achieved_rate, 1),
+            "events": len(run.appended),
+            "append_errors": run.errors,
+            "settle_s": self.args.lag_settle,
+            "projections": projections,
+        }
+
+    def backbone_probes(self) -> dict[str, Any]:
+        """What the shared backbone's queries cost on this Mongo server at the end of the run."""
+        from kabinet.eventstore import EventStore
+        from kabinet.mongo import connect
+
+        client = connect(self.srv["mongo"], app_name="bench-probes")
+        out: dict[str, Any] = {}
+        try:
+            for svc, name in self.suite.databases().items():
+                if svc in ("devsink", "keys"):
+                    continue
+                db = client[name]
+                store = EventStore(db, topic_prefix=self.suite.topic_prefix)
+                one = db["events"].find_one({}, ["_id"])
+                if one is None:
+                    continue
+
+                def timed(fn: Any, n: int = 5) -> float:
+                    t0 = time.perf_counter()
+                    for _ in range(n):
+                        fn()
+                    return round((time.perf_counter() - t0) / n * 1000, 2)
+
+                out[svc] = {
+                    "events": db["events"].estimated_document_count(),
+                    "relay_scan_unpublished_ms": timed(lambda s=store: s.unpublished(500)),
+                    "find_by_id_ms": timed(lambda d=db, i=one["_id"]: d["events"].find_one({"_id": i})),
+                    "find_by_id_and_field_ms": timed(
+                        lambda d=db, i=one["_id"]: d["events"].find_one({"_id": i, "published": True})
+                    ),
+                    "load_stream_ms": timed(lambda s=store, i=one["_id"]: s.load(i.rsplit(":", 1)[0])),
+                }
+        finally:
+            client.close()
+        return out
+
+    def profile(self, sub: load.Subscriber, requests_: int = 300) -> dict[str, str]:
+        """pyinstrument over the gateway's read endpoints, in this process (one worker's view)."""
+        from pyinstrument import Profiler
+
+        from identity.app import create_app
+        from identity.config import Settings
+
+        saved = dict(os.environ)
+        os.environ.update(self.suite.env)
+        try:
+            app = create_app(Settings.from_env(self.suite.env))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        client = app.test_client()
+        auth = {"Authorization": f"Bearer {sub.token}"}
+        out = {}
+        for path in ("/api/v1/me", "/api/v1/services"):
+            client.get(path, headers=auth)
+            profiler = Profiler(interval=0.0005)
+            t0 = time.perf_counter()
+            with profiler:
+                for _ in range(requests_):
+                    client.get(path, headers=auth)
+            per = (time.perf_counter() - t0) / requests_ * 1000
+            text = profiler.output_text(unicode=False, color=False, show_all=False)
+            lines = [ln for ln in text.splitlines() if ln.strip()][:45]
+            out[f"GET {path} ({per:.2f} ms per request in-process, {requests_} requests)"] = "\n".join(lines)
+        app.extensions["kabinet"].close()
+        return out
+
+    def others(self) -> dict[str, dict[str, Any]]:
+        """Every other benchmark of tests/bench (`bench_*.py`, owned by the other issues), as its
+        owner runs it: `python -m tests.bench.<name>`; its exit code and the tail of its output."""
+        out: dict[str, dict[str, Any]] = {}
+        for script in sorted(HERE.glob("bench_*.py")):
+            print(f"[bench] {time.strftime('%H:%M:%S')} running {script.name}", flush=True)
+            t0 = time.monotonic()
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", f"tests.bench.{script.stem}"],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=self.args.others_timeout,
+                )
+                code: int | str = done.returncode
+                text = done.stdout + done.stderr
+            except subprocess.TimeoutExpired as exc:
+                code, text = "timeout", str(exc.stdout or "")
+            tail = [ln for ln in text.strip().splitlines() if "KABINET_MASTER_KEY" not in ln][-25:]
+            out[script.stem] = {
+                "exit": code,
+                "seconds": round(time.monotonic() - t0, 1),
+                "output": "\n".join(tail),
+            }
+        return out
+
+    # ------------------------------------------------------------------ run
+
+    def run(self) -> dict[str, Any]:
+        a = self.args
+        t_start, load_start = time.time(), baselines.loadavg()
+        print(f"[bench] load average {load_start}; baselines", flush=True)
+        base: dict[str, Any] = {}
+        base["bcrypt"] = baselines.bcrypt_rates(a.bcrypt_rounds, a.api_workers)
+        base["mongo_bulk_write"] = baselines.mongo_bulk_write(self.srv["mongo"], a.raw_count)
+        base["kafka_consume"] = baselines.kafka_consume(
+            self.srv["kafka"], f"benchraw{uuid.uuid4().hex[:8]}.events", a.raw_count
+        )
+        print(f"[bench] baselines {json.dumps(base)}", flush=True)
+        env = {"IDENTITY_BCRYPT_ROUNDS": str(a.bcrypt_rounds), "LOG_LEVEL": "WARNING"}
+        if a.what_if_id_lookups:  # every suite process loads tests/bench/ferret_patch/sitecustomize.py
+            patch = str(HERE / "ferret_patch")
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (patch, os.environ.get("PYTHONPATH")) if p)
+            sys.path.insert(0, patch)
+            import sitecustomize  # noqa: F401  (this process appends the lag events)
+
+            self.notes.append(
+                "WHAT-IF run: backbone queries patched into `{_id}` lookups (tests/bench/ferret_patch), "
+                "not the code as committed"
+            )
+        self.suite = Suite.start(
+            self.srv,
+            env=env,
+            api_workers=a.api_workers,
+            name="bench",
+        )
+        sampler = ProcSampler(self.groups, every=1.0)
+        sampler.start()
+        profile: dict[str, str] = {}
+        try:
+            self.hello(a.seconds, a.read_threads)
+            subs = self.journeys(a.subscribers, a.journey_threads)
+            if not subs:
+                raise RuntimeError(f"no journey finished; logs in {self.suite.logs}")
+            self.logins(subs, a.seconds, a.login_threads)
+            self.reads(subs, "me", "me", a.seconds, a.read_threads)
+            self.reads(subs, "services", "services", a.seconds, a.read_threads)
+            if a.profile:
+                try:
+                    profile = self.profile(random.choice(subs))
+                except Exception as exc:  # e.g. a tree mid-edit: the run's numbers still count
+                    self.notes.append(f"profile skipped: {type(exc).__name__}: {exc}")
+            lag_result = {
+                f"{rate:.0f}/s": self.projection_lag(rate, self.args.lag_seconds)
+                for rate in self.args.lag_rates
+            }
+            probes = self.backbone_probes()
+        finally:
+            sampler.stop()
+            self.suite.stop(drop=_mongo(self.srv["mongo"]))
+        others_result = self.others() if a.others else {}
+        result = self._result(base, lag_result, sampler, profile, others_result, t_start, load_start)
+        result["backbone_probes"] = probes
+        return result
+
+    def _result(
+        self,
+        base: dict[str, Any],
+        lag_result: dict[str, Any],
+        sampler: ProcSampler,
+        profile: dict[str, str],
+        others_result: dict[str, Any] | None,
+        t_start: float,
+        load_start: list[float],
+    ) -> dict[str, Any]:
+        a = self.args
+        rows = []
+        for phase, (t0, t1) in self.phases.items():
+            names = sorted({s.name for s in self.rec.of(phase)})
+            for name in names:
+                wall = t1 - t0 if phase != "journey" else None
+                rows.append(
+                    {"phase": phase, "name": name, "stats": report.stats(self.rec.of(phase, name), wall)}
+                )
+        hello = report.stats(self.rec.of("hello", "hello"), self._span("hello"))
+        base["bare_flask"] = {k: hello.get(k) for k in ("ok_per_s", "p50_ms", "p95_ms", "p99_ms", "errors")}
+        login = report.stats(self.rec.of("login", "login"), self._span("login"))
+        me = report.stats(self.rec.of("reads_me", "me"), self._span("reads_me"))
+        svc = report.stats(self.rec.of("reads_services", "services"), self._span("reads_services"))
+        bound = base["bcrypt"]["bound_per_s"]
+        goals = [
+            _goal("login ok/s ≥ 90% of the bcrypt bound", login.get("ok_per_s"), bound, ">= 0.9", 0.9),
+            _goal(
+                "(info) login ok/s vs bcrypt measured in parallel on this machine now",
+                login.get("ok_per_s"),
+                base["bcrypt"]["measured_parallel_per_s"],
+                ">= 0.9",
+                0.9,
+            ),
+            _goal(
+                "GET /me ok/s ≥ 50% of bare Flask", me.get("ok_per_s"), hello.get("ok_per_s"), ">= 0.5", 0.5
+            ),
+            _goal("GET /me p99 < 50 ms", me.get("p99_ms"), 50, "< 50 ms", None, below=50),
+            _goal(
+                "GET /services ok/s ≥ 50% of bare Flask",
+                svc.get("ok_per_s"),
+                hello.get("ok_per_s"),
+                ">= 0.5",
+                0.5,
+            ),
+            _goal("GET /services p99 < 50 ms", svc.get("p99_ms"), 50, "< 50 ms", None, below=50),
+        ]
+        goal_rate = f"{self.args.lag_goal_rate:.0f}/s"
+        for rate, run in lag_result.items():
+            for name, s in run["projections"].items():
+                if "own" in name or rate != goal_rate:
+                    continue
+                goals.append(
+                    _goal(
+                        f"UserRegistered → {name} p99 < 250 ms at {run['offered_rate']:.0f}/s "
+                        f"(achieved {run['achieved_rate']}/s)",
+                        s["p99_ms"],
+                        250,
+                        "< 250 ms",
+                        None,
+                        below=250,
+                    )
+                )
+        processes = {p: sampler.summary(t0, t1) for p, (t0, t1) in self.phases.items()}
+        timeline = report.per_second(self.rec.samples, t_start)
+        date = datetime.now(UTC).strftime("%Y-%m-%d")
+        out = Path(a.out)
+        out.mkdir(parents=True, exist_ok=True)
+        if a.what_if_id_lookups:  # kept beside the real run's files, never over them
+            date += "-what-if-id-lookups"
+        chart = out / f"{date}.png"
+        report.chart(timeline, self._lag_values, chart, f"Kabinet bench {date}")
+        return {
+            "date": date,
+            "started_at": datetime.fromtimestamp(t_start, UTC).isoformat(timespec="seconds"),
+            "took_s": round(time.time() - t_start, 1),
+            "machine": {
+                "cores": os.cpu_count(),
+                "loadavg_start": load_start,
+                "loadavg_end": baselines.loadavg(),
+            },
+            "config": {
+                "subscribers": a.subscribers,
+                "api_workers": a.api_workers,
+                "threads": 8,
+                "bcrypt_rounds": a.bcrypt_rounds,
+                "seconds_per_phase": a.seconds,
+                "client_threads": {
+                    "journey": a.journey_threads,
+                    "login": a.login_threads,
+                    "reads": a.read_threads,
+                },
+            },
+            "goals": goals,
+            "baselines": base,
+            "requests": rows,
+            "projection_lag": lag_result,
+            "processes": processes,
+            "timeline": timeline,
+            "profile": profile,
+            "others": others_result,
+            "notes": self.notes,
+            "chart": chart.name,
+        }
+
+    def _span(self, phase: str) -> float | None:
+        if phase not in self.phases:
+            return None
+        t0, t1 = self.phases[phase]
+        return t1 - t0
+
+
+def _goal(
+    goal: str,
+    measured: float | None,
+    baseline: float | None,
+    target: str,
+    min_ratio: float | None,
+    *,
+    below: float | None = None,
+) -> dict[str, Any]:
+    r = report.ratio(measured, baseline)
+    if below is not None:
+        met = measured is not None and measured < below
+    else:
+        met = r is not None and min_ratio is not None and r >= min_ratio
+    return {
+        "goal": goal,
+        "measured": measured,
+        "baseline": baseline,
+        "ratio": r,
+        "target": target,
+        "met": met,
+    }
+
+
+def _mongo(uri: str) -> Any:
+    from kabinet.mongo import connect
+
+    return connect(uri, app_name="bench-cleanup")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="run_bench.py")
+    parser.add_argument("--subscribers", type=int, default=60)
+    parser.add_argument("--reads", type=int, default=5, help="/me + /services pairs per journey")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each closed-loop phase")
+    parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument(
+        "--bcrypt-rounds", type=int, default=int(os.environ.get("IDENTITY_BCRYPT_ROUNDS", 12))
+    )
+    parser.add_argument("--journey-threads", type=int, default=8)
+    parser.add_argument("--login-threads", type=int, default=8)
+    parser.add_argument("--read-threads", type=int, default=16)
+    parser.add_argument("--lag-rates", type=lambda v: [float(x) for x in v.split(",")], default=[20.0, 200.0])
+    parser.add_argument("--lag-goal-rate", type=float, default=200.0)
+    parser.add_argument("--lag-settle", type=float, default=60.0, help="seconds to wait for stragglers")
+    parser.add_argument("--lag-seconds", type=float, default=15.0)
+    parser.add_argument("--raw-count", type=int, default=20000)
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument(
+        "--no-others", dest="others", action="store_false", help="skip tests/bench/bench_*.py"
+    )
+    parser.add_argument("--others-timeout", type=float, default=3600.0)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (not for the record)")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    parser.add_argument(
+        "--shared-servers",
+        dest="private_servers",
+        action="store_false",
+        help="use the machine's shared Kafka/Mongo (default: a private pair, started and removed by the run)",
+    )
+    parser.add_argument(
+        "--what-if-id-lookups",
+        action="store_true",
+        help="experiment: run the suite with the backbone's queries patched into {_id} lookups",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.subscribers, args.seconds, args.lag_seconds, args.raw_count = 10, 5.0, 5.0, 5000
+        args.out = str(ROOT / ".run" / "bench-quick")
+    if args.what_if_id_lookups:
+        args.others = False
+    bench = Bench(args)
+    try:
+        result = bench.run()
+    finally:
+        if bench.private:
+            bench.private.stop()
+    out = Path(args.out)
+    (out / f"{result['date']}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
+    (out / f"{result['date']}.md").write_text(report.markdown(result))
+    print(report.markdown(result).split("## Baselines")[0], flush=True)
+    print(f"[bench] wrote {out / result['date']}.json, .md, .png", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
