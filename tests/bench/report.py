@@ -142,7 +142,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"(other engineers' tests share this machine). Suite: {result['config']['api_workers']} gunicorn "
         f"workers × {result['config']['threads']} threads per API, "
         f"bcrypt cost {result['config']['bcrypt_rounds']}, "
-        f"{result['config']['subscribers']} virtual subscribers, run took {result['took_s']} s.",
+        f"{result['config']['subscribers']} virtual subscribers, servers: "
+        f"{result['config'].get('servers', 'shared')}, run took {result['took_s']} s.",
         "",
         "## Goals",
         "",

@@ -438,6 +438,9 @@ class Bench:
                 "api_workers": a.api_workers,
                 "threads": 8,
                 "bcrypt_rounds": a.bcrypt_rounds,
+                "servers": (
+                    "private Kafka + FerretDB of this run" if self.private else "the machine's shared ones"
+                ),
                 "seconds_per_phase": a.seconds,
                 "client_threads": {
                     "journey": a.journey_threads,
