@@ -115,7 +115,12 @@ def confirmed(stack):
 
 def test_a_confirmed_subscriber_sees_the_profile_with_the_phone_confirmed(stack, confirmed):
     person, account_id, auth = confirmed
-    me = requests.get(f"{stack.gateway}/api/v1/me", headers=auth, timeout=10).json()
+
+    def active() -> dict[str, Any] | None:  # /me reads the projection, which trails the event store
+        me = requests.get(f"{stack.gateway}/api/v1/me", headers=auth, timeout=10).json()
+        return me if me.get("status") == "active" else None
+
+    me = wait_for(active, what="the profile to show the account active")
     assert me["account_id"] == account_id
     assert me["status"] == "active"
     phone = next(c for c in me["contacts"] if c["kind"] == "phone")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from kabinet.contracts import REGISTRY, UnknownEventType
 from kabinet.contracts.registry import UnknownEvent
@@ -82,7 +83,10 @@ class Erasure:
             "$addToSet": {"keys_destroyed": {"$each": keys}},
             "$inc": {f"deleted.{name}": n for name, n in deleted.items()},
         }
-        self._receipts.update_one({"_id": account_id}, update, upsert=True)
+        try:
+            self._receipts.update_one({"_id": account_id}, update, upsert=True)
+        except DuplicateKeyError:  # both upserted the first receipt at once: the loser adds as an update
+            self._receipts.update_one({"_id": account_id}, update)
         return self.receipt(account_id) or receipt
 
     def drop_private(self, account_id: str, login_key: str | None) -> dict[str, int]:
