@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pgserver
+
 REPO = Path(__file__).resolve().parent.parent
 KAFKA_POM = REPO / "deploy" / "kafka" / "pom.xml"
 LOG4J_CONFIG = REPO / "deploy" / "kafka" / "log4j2.properties"
@@ -56,6 +58,7 @@ HINTS = {
     "mvn": "Apache Maven 3 (e.g. apt-get install maven)",
     "go": "Go 1.24+ (https://go.dev/dl/), or put a real mongod on PATH",
 }
+MONGO_BACKENDS = ("auto", "mongod", "postgresql", "sqlite")
 
 
 class InfraError(Exception):
@@ -71,11 +74,12 @@ class Node:
     """One server process of the local deployment."""
 
     name: str
-    kind: str  # "kafka", "mongod" or "ferretdb"
+    kind: str  # "kafka", "mongod", "ferretdb" or "postgres" (FerretDB's storage)
     port: int
     home: str  # directory with its config and data; its path marks the process as ours
     node_id: int = 0
     controller_port: int = 0
+    storage_port: int = 0  # FerretDB on PostgreSQL: the cluster's port (0: SQLite files)
 
     @property
     def address(self) -> str:
@@ -315,9 +319,9 @@ def fetch_ferretdb(force: bool = False) -> Path:
 
 
 def fetch(force: bool = False) -> None:
-    """Kafka jars, plus FerretDB unless a real mongod is on PATH."""
+    """Kafka jars, plus FerretDB unless a real mongod serves Mongo."""
     fetch_kafka(force)
-    if shutil.which("mongod") is None:
+    if mongo_backend() != "mongod":
         fetch_ferretdb(force)
 
 
@@ -361,10 +365,36 @@ def _kafka_plan(count: int) -> list[Node]:
     raise InfraError(f"Kafka runs as 1 or 3 nodes, not {count}")
 
 
-def _mongo_plan() -> Node:
-    """The Mongo server: a real mongod when on PATH, else FerretDB (MONGO_PORT, 27017)."""
-    kind = "mongod" if shutil.which("mongod") else "ferretdb"
-    return Node("mongo", kind, _env_int("MONGO_PORT", 27017), str(run_dir() / "mongo" / kind))
+def mongo_backend() -> str:
+    """mongod when on PATH, else FerretDB on PostgreSQL when installed, else on SQLite.
+
+    KABINET_MONGO_BACKEND (mongod, postgresql or sqlite) forces one. SQLite is the last
+    resort: FerretDB pushes only `_id` equality down to it, so every other query scans.
+    """
+    chosen = os.environ.get("KABINET_MONGO_BACKEND", "auto").strip() or "auto"
+    if chosen not in MONGO_BACKENDS:
+        raise InfraError(f"KABINET_MONGO_BACKEND={chosen!r}: one of {', '.join(MONGO_BACKENDS)}")
+    if chosen != "auto":
+        return chosen
+    if shutil.which("mongod"):
+        return "mongod"
+    return "postgresql" if pgserver.bindir() else "sqlite"
+
+
+def _mongo_plan() -> list[Node]:
+    """The Mongo server on MONGO_PORT (27017), with FerretDB's PostgreSQL on KABINET_PG_PORT."""
+    port = _env_int("MONGO_PORT", 27017)
+    root = run_dir() / "mongo"
+    backend = mongo_backend()
+    if backend == "mongod":
+        return [Node("mongo", "mongod", port, str(root / "mongod"))]
+    if backend == "sqlite":
+        return [Node("mongo", "ferretdb", port, str(root / "ferretdb"))]
+    pg_port = _env_int("KABINET_PG_PORT", port + 10000)
+    return [
+        Node("postgres", "postgres", pg_port, str(root / "postgres")),
+        Node("mongo", "ferretdb", port, str(root / "ferretdb-pg"), storage_port=pg_port),
+    ]
 
 
 def _load_state() -> list[Node]:
@@ -410,14 +440,16 @@ def _layout(kafka_nodes: int | None) -> list[Node]:
             f"Kafka already runs as {len(kafka)} node(s), {wanted} requested: "
             f"run `python deploy/infra.py stop {names}` first"
         )
-    mongo = [n for n in old if n.kind != "kafka" and n.name in live] or [_mongo_plan()]
+    mongo = [n for n in old if n.kind != "kafka"]
+    if not any(n.name in live for n in mongo):
+        mongo = _mongo_plan()
     return [*kafka, *mongo]
 
 
 def _endpoints(nodes: list[Node], started: list[str]) -> Endpoints:
     """Client addresses of a deployment."""
     kafka = ",".join(n.address for n in nodes if n.kind == "kafka")
-    mongo = next(n for n in nodes if n.kind != "kafka")
+    mongo = next(n for n in nodes if n.kind in ("mongod", "ferretdb"))
     return Endpoints(kafka, f"mongodb://{mongo.address}", started)
 
 
@@ -599,12 +631,20 @@ def _command(node: Node) -> list[str]:
             "--port",
             str(node.port),
         ]
+    if node.kind == "postgres":
+        return pgserver.command(home, node.port)
+    storage = (
+        ["-backend", "postgresql", "-postgresql-url", pgserver.url(node.storage_port)]
+        if node.storage_port
+        else ["-backend", "sqlite"]
+    )
     return [
         str(ferretdb_bin()),
         "-listen",
         node.address,
         "-data",
         str(home / "data"),
+        *storage,
         "-log-level",
         "warn",
     ]
@@ -624,6 +664,11 @@ def _launch(node: Node, nodes: list[Node]) -> None:
     """Start node detached from this process, logging to its log file."""
     if node.kind == "kafka":
         _prepare_kafka(node, nodes)
+    elif node.kind == "postgres":
+        try:
+            pgserver.prepare(Path(node.home))
+        except pgserver.PostgresError as exc:
+            raise InfraError(str(exc)) from None
     else:
         (Path(node.home) / "data").mkdir(parents=True, exist_ok=True)
     log = log_file(node.name)
@@ -653,8 +698,9 @@ def _terminate(nodes: Iterable[Node], timeout: float = STOP_TIMEOUT, sig: int = 
     nodes = list(nodes)
     pending = {node: pid for node in nodes if (pid := _running_pid(node)) is not None}
     stopped = [node.name for node in pending]
-    for pid in pending.values():
-        os.kill(pid, sig)
+    for node, pid in pending.items():
+        # PostgreSQL's SIGTERM waits for every client to leave; SIGINT is its fast shutdown
+        os.kill(pid, signal.SIGINT if sig == signal.SIGTERM and node.kind == "postgres" else sig)
     started, deadline, killed = time.monotonic(), time.monotonic() + timeout, False
     while pending:
         for node, pid in list(pending.items()):
@@ -748,6 +794,11 @@ def _is_ready(node: Node, kafka_ids: set[int]) -> bool:
     """Whether node serves clients."""
     if not _port_open(node.port):
         return False
+    if node.kind == "postgres":
+        try:
+            return pgserver.ready(node.port)
+        except pgserver.PostgresError as exc:
+            raise InfraError(str(exc)) from None
     return _kafka_ready(node, kafka_ids) if node.kind == "kafka" else _mongo_ready(node)
 
 

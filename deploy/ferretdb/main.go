@@ -1,14 +1,14 @@
-// Command ferretdb runs FerretDB v1 (MongoDB wire protocol on SQLite) through its
-// embeddable package, avoiding the upstream binary's version.txt panic (issue #2982).
+// Command ferretdb runs FerretDB v1 (MongoDB wire protocol on PostgreSQL or SQLite) through
+// its embeddable package, avoiding the upstream binary's version.txt panic (issue #2982).
 package main
 
 import (
 	"context"
 	"flag"
 	"log"
+	"log/slog"
 	"os"
 	"os/signal"
-	"log/slog"
 	"path/filepath"
 	"syscall"
 
@@ -18,6 +18,8 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on")
 	dataDir := flag.String("data", "./data", "directory for SQLite files")
+	backend := flag.String("backend", "sqlite", "postgresql or sqlite")
+	postgresURL := flag.String("postgresql-url", "", "PostgreSQL URL for -backend postgresql")
 	logLevel := flag.String("log-level", "warn", "debug, info, warn or error")
 	flag.Parse()
 
@@ -29,19 +31,31 @@ func main() {
 		log.Fatal(err)
 	}
 
-	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *listen},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + dir + "/",
-		Logger:    newLogger(*logLevel),
-	})
+	config := &ferretdb.Config{
+		Listener: ferretdb.ListenerConfig{TCP: *listen},
+		Handler:  *backend,
+		Logger:   newLogger(*logLevel),
+	}
+	switch *backend {
+	case "sqlite":
+		config.SQLiteURL = "file:" + dir + "/"
+	case "postgresql":
+		if *postgresURL == "" {
+			log.Fatal("-backend postgresql needs -postgresql-url")
+		}
+		config.PostgreSQLURL = *postgresURL
+	default:
+		log.Fatalf("unknown -backend %q (postgresql or sqlite)", *backend)
+	}
+
+	f, err := ferretdb.New(config)
 	if err != nil {
 		log.Fatal(err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log.Printf("ferretdb listening on %s, data in %s", *listen, dir)
+	log.Printf("ferretdb listening on %s, backend %s", *listen, *backend)
 	if err := f.Run(ctx); err != nil {
 		log.Fatal(err)
 	}
