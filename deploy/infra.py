@@ -31,7 +31,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pgserver
+if str(Path(__file__).resolve().parent) not in sys.path:  # also when loaded by file path
+    sys.path.append(str(Path(__file__).resolve().parent))
+import pgserver  # deploy/pgserver.py, beside this script
 
 REPO = Path(__file__).resolve().parent.parent
 KAFKA_POM = REPO / "deploy" / "kafka" / "pom.xml"

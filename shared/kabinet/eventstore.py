@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pymongo import ASCENDING, UpdateMany
+from pymongo import ASCENDING, UpdateOne
 from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -22,6 +22,9 @@ from pymongo.errors import DuplicateKeyError
 from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope, open_envelope
 from kabinet.logs import causation_id, correlation_id
 from kabinet.mongo import Doc, next_sequence
+
+
+MARK_BULK = 50
 
 
 class ConcurrencyConflict(RuntimeError):
@@ -85,12 +88,16 @@ class EventStore:
         return list(self._events.find({"published": False}).sort("seq", ASCENDING).limit(limit))
 
     def mark_published(self, ids: list[str]) -> None:
-        """Record that Kafka acknowledged these appends."""
-        if ids:
-            now = datetime.now(UTC)
-            self._events.bulk_write(
-                [UpdateMany({"_id": {"$in": ids}}, {"$set": {"published": True, "published_at": now}})]
-            )
+        """Record that Kafka acknowledged these appends.
+
+        One `{_id}` update each, sent in bulks: an `$in` filter is not pushed down by FerretDB
+        (a scan of the whole store), and its SQLite backend stalls on bulks of 100 or more.
+        """
+        now = datetime.now(UTC)
+        mark = {"$set": {"published": True, "published_at": now}}
+        for start in range(0, len(ids), MARK_BULK):
+            chunk = ids[start : start + MARK_BULK]
+            self._events.bulk_write([UpdateOne({"_id": i}, mark) for i in chunk], ordered=False)
 
     def all(self, after_seq: int = 0) -> Iterator[Envelope]:
         """Every stored event in append order (operators' audit and replays)."""
