@@ -40,6 +40,7 @@ KAFKA_POM = REPO / "deploy" / "kafka" / "pom.xml"
 LOG4J_CONFIG = REPO / "deploy" / "kafka" / "log4j2.properties"
 FERRETDB_SRC = REPO / "deploy" / "ferretdb"
 FERRETDB_INPUTS = ("go.mod", "go.sum", "main.go")
+FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
 MVN_COPY = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 RECIPE = "1"  # part of every cache stamp: bump it when the fetch/build recipe itself changes
 HOST = "127.0.0.1"
@@ -297,16 +298,38 @@ def _mvn_copy(out: Path) -> None:
     )
 
 
+def _ferretdb_patches() -> list[Path]:
+    """Our fixes to FerretDB's module, applied in name order (deploy/ferretdb/patches)."""
+    return sorted((FERRETDB_SRC / "patches").glob("*.patch"))
+
+
 def _go_build(out: Path) -> None:
-    """Build the FerretDB wrapper (pure Go, no cgo) into out."""
+    """Build the FerretDB wrapper (pure Go, no cgo) into out, against the patched module.
+
+    The module comes from the Go module proxy as pinned by go.sum; a copy of it gets the
+    patches, and a copy of the wrapper builds against that copy through a `replace`.
+    """
     _require("go")
     _say("building FerretDB (the first build compiles SQLite: minutes) ...")
-    _run(
-        ["go", "build", "-o", str(out), "."],
-        what="go build of deploy/ferretdb",
-        cwd=FERRETDB_SRC,
-        env={**os.environ, "CGO_ENABLED": "0"},
-    )
+    env = {**os.environ, "CGO_ENABLED": "0"}
+    work = out.with_name(out.name + ".src")
+    _remove(work)
+    wrapper, module = work / "wrapper", work / "module"
+    shutil.copytree(FERRETDB_SRC, wrapper, ignore=shutil.ignore_patterns("patches"))
+    listing = subprocess.run(
+        ["go", "mod", "download", "-json", FERRETDB_MODULE],
+        cwd=wrapper, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if listing.returncode != 0:
+        raise InfraError(f"go mod download {FERRETDB_MODULE} failed:\n{listing.stderr[-2000:]}")
+    shutil.copytree(json.loads(listing.stdout)["Dir"], module)
+    for path in [module, *module.rglob("*")]:
+        path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
+    for patch in _ferretdb_patches():
+        _run(["git", "apply", "--verbose", str(patch)], what=f"applying {patch.name}", cwd=module)
+    _run(["go", "mod", "edit", f"-replace={FERRETDB_MODULE}={module}"], what="go mod edit", cwd=wrapper)
+    _run(["go", "build", "-o", str(out), "."], what="go build of deploy/ferretdb", cwd=wrapper, env=env)
+    _remove(work)
 
 
 def fetch_kafka(force: bool = False) -> Path:
@@ -316,7 +339,7 @@ def fetch_kafka(force: bool = False) -> Path:
 
 def fetch_ferretdb(force: bool = False) -> Path:
     """FerretDB binary, built unless cached for the current Go sources."""
-    inputs = [FERRETDB_SRC / name for name in FERRETDB_INPUTS]
+    inputs = [FERRETDB_SRC / name for name in FERRETDB_INPUTS] + _ferretdb_patches()
     return _cached("FerretDB", ferretdb_bin(), inputs, _go_build, force)
 
 
