@@ -23,7 +23,6 @@ from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope, open_env
 from kabinet.logs import causation_id, correlation_id
 from kabinet.mongo import Doc, next_sequence
 
-
 MARK_BULK = 50
 
 
