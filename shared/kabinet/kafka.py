@@ -44,6 +44,52 @@ def consumer(bootstrap: str, *, group_id: str, topics: Iterable[str], client_id:
     return c
 
 
+class _Admin(KafkaAdminClient):  # type: ignore[misc]
+    """kafka-python's admin client, minus a leak: a failed bootstrap stops the IO thread it started."""
+
+    def __init__(self, **configs: object) -> None:
+        try:
+            super().__init__(**configs)
+        except BaseException:
+            if hasattr(self, "_net"):  # the IO thread runs: close() stops it
+                self._closed = False
+                self.close()
+            raise
+
+
+def admin(bootstrap: str, *, client_id: str, timeout_ms: int) -> KafkaAdminClient:
+    """An admin client whose bootstrap and requests give up after `timeout_ms`."""
+    return _Admin(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        request_timeout_ms=timeout_ms,
+        bootstrap_timeout_ms=timeout_ms,
+    )
+
+
+class _FromThread(logging.Filter):
+    def __init__(self, thread: str) -> None:
+        super().__init__()
+        self._thread = thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.threadName != self._thread or logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
+def quiet_client_logs(client_id: str) -> None:
+    """Drop kafka-python's own log records of client `client_id` (its IO thread), unless the
+    `kafka` loggers are at DEBUG: a probe that reports its verdict itself need not log every
+    refused connection, every second, through an outage."""
+    quiet = _FromThread(f"kafka-io-{client_id}")
+    for name in list(logging.root.manager.loggerDict):
+        if (name == "kafka" or name.startswith("kafka.")) and (name, client_id) not in _QUIETED:
+            logging.getLogger(name).addFilter(quiet)
+            _QUIETED.add((name, client_id))
+
+
+_QUIETED: set[tuple[str, str]] = set()
+
+
 def ensure_topics(
     bootstrap: str, topics: Iterable[str], *, partitions: int, replication: int, with_dlq: bool = True
 ) -> list[str]:
@@ -78,9 +124,7 @@ class KafkaProbe:
         """Raise unless a broker answers."""
         try:
             if self._admin is None:
-                self._admin = KafkaAdminClient(
-                    bootstrap_servers=self._bootstrap, client_id="kabinet-ready", request_timeout_ms=3000
-                )
+                self._admin = admin(self._bootstrap, client_id="kabinet-ready", timeout_ms=3000)
             self._admin.describe_cluster()
         except Exception:
             self.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from kabinet import kafka as kafka_clients
+from kabinet.broker_health import BrokerHealth
 from kabinet.eventstore import EventStore
 from kabinet.mongo import Doc, connect, ping
 from kabinet.privacy.keystore import MongoKeyStore
@@ -30,6 +32,7 @@ class Runtime:
     _producer: Any = field(default=None, repr=False)
     kafka_probe: kafka_clients.KafkaProbe | None = field(default=None, repr=False)
     _keys: MongoKeyStore | None = field(default=None, repr=False)
+    _health: BrokerHealth | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if keystore() is None:  # a runtime built by hand still reads sealed events
@@ -81,8 +84,23 @@ class Runtime:
             self.kafka_probe = kafka_clients.KafkaProbe(self.infra.kafka_bootstrap)
         self.kafka_probe()
 
+    def broker_health(self, topics: Sequence[str]) -> BrokerHealth | None:
+        """The process's Kafka health monitor of the contract topics `topics`, started on first
+        use; None when `KAFKA_HEALTH_INTERVAL` is 0 (monitoring off)."""
+        if self._health is None and self.infra.kafka_health_interval > 0:
+            self._health = BrokerHealth.watch(
+                self.infra.kafka_bootstrap,
+                [self.topic(t) for t in topics],
+                replication=self.infra.topic_replication,
+                interval=self.infra.kafka_health_interval,
+                max_age=self.infra.kafka_health_max_age,
+            )
+        return self._health
+
     def close(self) -> None:
         """Close every client."""
+        if self._health is not None:
+            self._health.close()
         if self._producer is not None:
             self._producer.close(timeout=5)
         if self.kafka_probe is not None:

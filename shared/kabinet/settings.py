@@ -61,6 +61,8 @@ class InfraSettings:
     keys_db: str = "kabinet_keys"
     master_key: str = ""
     key_cache_seconds: float = 2.0
+    kafka_health_interval: float = 1.0  # 0: no monitor, no write gate, /readyz only asks for metadata
+    kafka_health_max_age: float = 5.0
 
     @classmethod
     def read(cls, service: str, env: EnvReader) -> InfraSettings:
@@ -79,4 +81,6 @@ class InfraSettings:
             keys_db=env.text("KABINET_KEYS_DB", "kabinet_keys"),
             master_key=env.text("KABINET_MASTER_KEY", ""),
             key_cache_seconds=env.number("KABINET_KEY_CACHE_SECONDS", 2.0),
+            kafka_health_interval=env.number("KAFKA_HEALTH_INTERVAL", 1.0),
+            kafka_health_max_age=env.number("KAFKA_HEALTH_MAX_AGE", 5.0),
         )

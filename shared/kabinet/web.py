@@ -157,6 +157,10 @@ class HttpMetrics:
 Check = Callable[[], None]
 
 
+class CheckFailed(Exception):
+    """A readiness check's failure whose message is shown on `/readyz` (no secrets in it)."""
+
+
 def probes(checks: Mapping[str, Check], registry: CollectorRegistry) -> Blueprint:
     """`/healthz` (process alive), `/readyz` (every check passes), `/metrics` (Prometheus)."""
     bp = Blueprint("probes", __name__)
@@ -172,6 +176,8 @@ def probes(checks: Mapping[str, Check], registry: CollectorRegistry) -> Blueprin
             try:
                 check()
                 results[name] = "ok"
+            except CheckFailed as exc:
+                results[name] = f"down: {exc}"
             except Exception as exc:
                 results[name] = f"down: {type(exc).__name__}"
         ok = all(v == "ok" for v in results.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from billing_link.api import bp
-from billing_link.bootstrap import wire
+from billing_link.bootstrap import SERVICE, wire
 from billing_link.config import Settings
 from billing_link.domain import LinkNotFound
 from kabinet.flaskapp import base_app
@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; clients are created here, in the worker process."""
     settings = settings or Settings.from_env()
     runtime = Runtime.open(settings.infra)
-    app = base_app("billing-link", runtime, errors=ERRORS)
+    app = base_app("billing-link", runtime, errors=ERRORS, produces=SERVICE.produces)
     w = wire(runtime)
     app.extensions["billing_link.deps"] = w.deps
     app.extensions["billing_link.queries"] = w.queries

@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from identity import domain as d
 from identity.api import install_api
-from identity.bootstrap import build_gateway, setup
+from identity.bootstrap import SERVICE, build_gateway, setup
 from identity.config import Settings
 from identity.downstream import DownstreamProblem, DownstreamUnavailable
 from identity.handlers.recovery import RecoveryInvalid
@@ -38,6 +38,11 @@ def _retry_after(exc: Exception) -> Mapping[str, str]:
     return {"Retry-After": str(getattr(exc, "retry_after", 5))}
 
 
+def _throttled(exc: Exception) -> Mapping[str, object]:
+    reason = getattr(exc, "reason", None)  # which limit: registrations-per-ip|phone|email
+    return {"retry_after": getattr(exc, "retry_after", 1)} | ({"reason": reason} if reason else {})
+
+
 _INVALID = ProblemSpec(422, "validation-error", "Invalid input", extra=_field_errors)
 ERRORS: dict[type[Exception], ProblemSpec] = {
     d.LoginTaken: ProblemSpec(409, "login-taken", "Login taken"),
@@ -52,7 +57,7 @@ ERRORS: dict[type[Exception], ProblemSpec] = {
         429,
         "too-many-attempts",
         "Too many attempts",
-        extra=lambda e: {"retry_after": getattr(e, "retry_after", 1)},
+        extra=_throttled,
         headers=_retry_after,
     ),
     TokenInvalid: ProblemSpec(
@@ -85,7 +90,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the app; clients are created here, in the worker process."""
     settings = settings or Settings.from_env()
     runtime = Runtime.open(settings.infra)
-    app = base_app("identity", runtime, errors=ERRORS)
+    app = base_app("identity", runtime, errors=ERRORS, produces=SERVICE.produces)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     if settings.trust_forwarded_for:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)

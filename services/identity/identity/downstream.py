@@ -17,9 +17,10 @@ PASSED_HEADERS = ("Retry-After",)
 class DownstreamUnavailable(Exception):
     """The internal service did not answer, or answered with a server error."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, retry_after: int = 5) -> None:
         super().__init__(f"The {service} service is unavailable; try again shortly.")
         self.service = service
+        self.retry_after = retry_after  # the service's own `Retry-After` when it sent one
 
 
 class DownstreamProblem(Exception):
@@ -74,7 +75,7 @@ class Downstream:
             raise DownstreamUnavailable(self.name) from exc
         if resp.status_code >= 500:
             log.warning("downstream error", extra={"service": self.name, "status": resp.status_code})
-            raise DownstreamUnavailable(self.name)
+            raise DownstreamUnavailable(self.name, _seconds(resp.headers.get("Retry-After")))
         try:
             body = resp.json() if resp.content else None
         except ValueError:
@@ -82,3 +83,8 @@ class Downstream:
         passed = {h: resp.headers[h] for h in PASSED_HEADERS if h in resp.headers}
         ctype = resp.headers.get("Content-Type", "application/json").split(";")[0]
         return Reply(resp.status_code, body, passed, ctype)
+
+
+def _seconds(header: str | None, default: int = 5) -> int:
+    """A `Retry-After` in seconds (an HTTP date or garbage counts as the default)."""
+    return int(header) if header and header.isdigit() else default

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from kabinet.web import ProblemSpec
+from kabinet.write_gate import appends_events
 from verification.domain import (
     CHANNELS,
     PURPOSES,
@@ -92,6 +93,7 @@ def submit() -> Response:
 
 
 @bp.get("/confirmations/by-link")
+@appends_events  # following an email link confirms: a command behind a GET
 def by_link() -> Response:
     data = LinkToken().load(request.args.to_dict())
     return _reply(_service().submit_link(data["token"]))

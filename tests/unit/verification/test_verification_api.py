@@ -13,7 +13,8 @@ from verification.domain import CodeIssued
 
 @pytest.fixture
 def client(world):
-    app = create_app(Settings.from_env({"LOG_JSON": "0"}))
+    # no Kafka in the unit tier: no health monitor, so no write gate (tests/unit/backbone tests it)
+    app = create_app(Settings.from_env({"LOG_JSON": "0", "KAFKA_HEALTH_INTERVAL": "0"}))
     app.extensions["verification"] = world.service  # the in-memory adapters of the unit tier
     return app.test_client()
 

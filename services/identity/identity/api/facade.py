@@ -1,4 +1,8 @@
-"""Routes served by other services: confirmations (verification) and services (billing-link)."""
+"""Routes served by other services: confirmations (verification) and services (billing-link).
+
+They append nothing here: the service that does gates its own commands (`kabinet.write_gate`),
+and its `503` reaches the caller as the gateway's `503` + `Retry-After`.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from identity.api.schemas_me import (
     StatusOut,
 )
 from identity.handlers import facade
+from kabinet.write_gate import appends_nothing
 
 confirmations = Blueprint("confirmations", __name__, description="Contact confirmation (verification)")
 services = Blueprint("services", __name__, url_prefix="/api/v1", description="Linked services (billing-link)")
@@ -32,6 +37,7 @@ def _ids(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @confirmations.route("/api/v1/confirmations", methods=["POST"])
+@appends_nothing
 @confirmations.arguments(ConfirmIn)
 @confirmations.response(200, StatusOut)
 @confirmations.alt_response(410, schema=Problem, description="Used up or expired")
@@ -42,6 +48,7 @@ def post_confirmation(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @confirmations.route("/api/v1/confirmations/resend", methods=["POST"])
+@appends_nothing
 @confirmations.arguments(ResendIn)
 @confirmations.response(202, StatusOut)
 @confirmations.alt_response(429, schema=Problem, description="Too soon; see `Retry-After`")
@@ -71,6 +78,7 @@ def get_services() -> list[dict[str, Any]]:
 
 
 @services.route("/services", methods=["POST"])
+@appends_nothing
 @authenticated
 @services.arguments(ServiceIn)
 @services.response(202, LinkOut)
@@ -81,6 +89,7 @@ def post_service(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @services.route("/services/<uuid:link_id>/confirm", methods=["POST"])
+@appends_nothing
 @authenticated
 @services.arguments(ServiceConfirmIn)
 @services.response(200, LinkOut)
@@ -102,6 +111,7 @@ def get_service(link_id: UUID) -> dict[str, Any]:
 
 
 @services.route("/services/<uuid:link_id>", methods=["DELETE"])
+@appends_nothing
 @authenticated
 @services.response(204)
 @services.doc(security=BEARER)
