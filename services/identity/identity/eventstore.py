@@ -13,15 +13,20 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pymongo.collection import Collection
 
 from identity import domain as d
 from identity.codec import from_envelope, to_payload
+from identity.indexes import login_index
 from kabinet.contracts import Envelope
 from kabinet.eventstore import ConcurrencyConflict, next_event
 from kabinet.mongo import Doc
+from kabinet.privacy.blind import BlindIndex
+
+if TYPE_CHECKING:
+    from kabinet.runtime import Runtime
 
 PRODUCER = "identity"
 ORPHAN_AFTER = timedelta(seconds=60)
@@ -33,8 +38,20 @@ def account_stream(account_id: str) -> str:
 
 
 def login_stream(key: str) -> str:
-    """The reservation stream of one case-folded login."""
+    """The clear reservation stream of a case-folded login: written before digests, still honoured."""
     return f"login-{key}"
+
+
+@dataclass(frozen=True)
+class LoginStreams:
+    """Reservation stream ids of case-folded logins: `login-<keyed digest>`, so neither the
+    stream id nor the Kafka key holds the login (the payload seals it)."""
+
+    index: BlindIndex
+
+    def current(self, key: str) -> str:
+        """The stream new reservations go to."""
+        return f"login-{self.index.digest(key)}"
 
 
 class Store(Protocol):
@@ -79,9 +96,10 @@ class Audit:
 class Accounts:
     """Load, decide and append on account streams; reserve logins; record audit events."""
 
-    def __init__(self, store: Store, credentials: Credentials) -> None:
+    def __init__(self, store: Store, credentials: Credentials, logins: LoginStreams) -> None:
         self._store = store
         self.credentials = credentials
+        self.logins = logins
 
     def load(self, account_id: str) -> d.Account | None:
         """The account rebuilt from its stream, or None."""
@@ -132,30 +150,48 @@ class Accounts:
         return self.credentials.get(state.credential_id)
 
     def reserve_login(self, key: str, account_id: str, *, now: datetime | None = None) -> None:
-        """Take `key` for `account_id`, or raise `LoginTaken` (an orphan reservation is reclaimed)."""
-        stream = login_stream(key)
+        """Take `key` for `account_id`, or raise `LoginTaken` (an orphan reservation is reclaimed).
+
+        A reservation made under the clear stream id (before digests) still holds the login.
+        """
+        now = now or datetime.now(UTC)
+        stream = self.logins.current(key)
         version = self._store.version(stream)
-        if version:
-            last = self._store.load(stream)[-1]
-            owner = str(last.payload["account_id"])
-            fresh = (now or datetime.now(UTC)) - last.occurred_at < ORPHAN_AFTER
-            if fresh or self._store.version(account_stream(owner)):
-                raise d.LoginTaken("this login is taken")
+        if self._held(stream, now) or self._held(login_stream(key), now):
+            raise d.LoginTaken("this login is taken")
         payload = {"login_key": key, "account_id": account_id}
         try:
             self._store.append(_envelope("LoginReserved", payload, stream, version + 1))
         except ConcurrencyConflict as exc:
             raise d.LoginTaken("this login is taken") from exc
 
+    def _held(self, stream: str, now: datetime) -> bool:
+        """Whether the stream's last reservation holds: made just now, or its account exists."""
+        events = self._store.load(stream)
+        if not events:
+            return False
+        last = events[-1]
+        owner = str(last.payload["account_id"])
+        return now - last.occurred_at < ORPHAN_AFTER or bool(self._store.version(account_stream(owner)))
+
     def account_for_login(self, key: str) -> str | None:
         """The account holding a login, read from the reservation stream (strongly consistent)."""
-        events = self._store.load(login_stream(key))
-        return str(events[-1].payload["account_id"]) if events else None
+        for stream in (self.logins.current(key), login_stream(key)):
+            events = self._store.load(stream)
+            if events:
+                return str(events[-1].payload["account_id"])
+        return None
 
     def record(self, event_type: str, payload: Mapping[str, Any]) -> None:
         """Append an audit event on a stream of its own (no contention with account commands)."""
         event_id = str(uuid.uuid4())
         self._store.append(_envelope(event_type, payload, f"audit-{event_id}", 1, event_id))
+
+
+def open_accounts(runtime: Runtime) -> Accounts:
+    """The Mongo-backed accounts of one process (login streams keyed by the identity index key)."""
+    credentials = MongoCredentials(runtime.db["credentials"])
+    return Accounts(runtime.store, credentials, LoginStreams(login_index(runtime.keys)))
 
 
 def _envelope(

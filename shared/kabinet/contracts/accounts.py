@@ -88,14 +88,15 @@ class ContactReleasedV1(Contract):
 
 
 class LoginReservedV1(Contract):
-    """A login (case-folded) is taken by an account; stream `login-<login_key>`.
+    """A login (case-folded) is taken by an account; stream `login-<keyed digest of login_key>`.
 
     Reserving is an append at the stream's next version, so two registrations of one
     login can never both succeed. A later reservation of the same stream replaces an
-    orphan one (its account was never registered).
+    orphan one (its account was never registered). The stream id (the Kafka key) holds
+    no login; reservations made before digests have the stream `login-<login_key>`.
     """
 
-    login_key = fields.String(required=True, validate=validate.Length(3, 32))
+    login_key = fields.String(required=True, validate=validate.Length(3, 32), metadata=pii())
     account_id = uuid_str(required=True)
 
 

@@ -3,8 +3,8 @@
 No field here is marked as personal data: the operator's billing system produces this
 feed and owns its encoding and retention (it is the system of record of the contract;
 Kabinet cannot seal what it does not write). Holder names, birth dates and contract
-phones therefore reach Kabinet plain; billing-link's directory mirrors them for holder
-matching and proofs, and a Kabinet erasure does not touch that mirror (see
+phones therefore reach Kabinet plain; billing-link's directory keeps only keyed digests
+of them (and the contract phone sealed) for holder matching and proofs (see
 docs/personal-data.md). A Kabinet subscriber's own copies are sealed in Kabinet's events.
 """
 

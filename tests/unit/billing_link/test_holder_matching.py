@@ -6,9 +6,9 @@ import unicodedata
 from datetime import date
 
 import pytest
-from unit.billing_link.fakes import person
+from unit.billing_link.fakes import DIGEST, person
 
-from billing_link.domain import normalize_name, same_person
+from billing_link.domain import holder_print, normalize_name, same_holder, same_person
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,25 @@ def test_patronymics_count_only_when_both_sides_have_one() -> None:
 
 def test_empty_names_never_match() -> None:
     assert not same_person(person(first_name=""), person(first_name=" "))
+
+
+PAIRS = [
+    (person(last_name="ИВАНОВ", first_name="Петр "), person()),
+    (person(birth_date=date(1985, 4, 13)), person()),
+    (person(middle_name=None), person()),
+    (person(middle_name="Андреевич"), person()),
+    (person(first_name=""), person(first_name=" ")),
+    (person(last_name="Римская - Корсакова"), person(last_name="римская-корсакова")),
+]
+
+
+@pytest.mark.parametrize(("holder", "subscriber"), PAIRS)
+def test_keyed_prints_match_exactly_when_the_names_do(holder, subscriber):
+    assert same_holder(holder_print(holder, DIGEST), holder_print(subscriber, DIGEST)) == same_person(
+        holder, subscriber
+    )
+
+
+def test_a_print_holds_no_name_or_birth_date():
+    text = repr(holder_print(person(), DIGEST)).casefold()
+    assert not [v for v in ("иванов", "петр", "пётр", "сергеевич", "1985") if v in text]

@@ -1,6 +1,14 @@
 """Pure link domain: values, commands, events, `decide` and `evolve`, holder matching."""
 
-from billing_link.domain.holder import normalize_name, same_person
+from billing_link.domain.holder import (
+    Digest,
+    HolderPrint,
+    holder_print,
+    normalize_name,
+    phone_print,
+    same_holder,
+    same_person,
+)
 from billing_link.domain.link import decide, evolve, fold, link_id_for
 from billing_link.domain.messages import (
     BalanceLow,
@@ -34,9 +42,11 @@ __all__ = [
     "BillingRecord",
     "Command",
     "ConfirmProof",
+    "Digest",
     "EndByBilling",
     "Event",
     "FailProof",
+    "HolderPrint",
     "Link",
     "LinkFailed",
     "LinkNotFound",
@@ -52,8 +62,11 @@ __all__ = [
     "decide",
     "evolve",
     "fold",
+    "holder_print",
     "is_low",
     "link_id_for",
     "normalize_name",
+    "phone_print",
+    "same_holder",
     "same_person",
 ]

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 
-from billing_link.domain.holder import same_person
 from billing_link.domain.messages import (
     BalanceLow,
     Command,
@@ -79,7 +78,7 @@ def _assess(cmd: RequestLink) -> Event:
     holder_ok = (
         subscriber is not None
         and not cmd.taken_by_other
-        and same_person(record.holder, subscriber.person)
+        and record.held_by(subscriber.person)
         and (service.type != "mobile" or subscriber.confirmed_phone == service.identifier)
     )
     if holder_ok:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal
+
+from billing_link.domain.holder import Digest, HolderPrint, holder_print, phone_print, same_holder
 
 ServiceType = Literal["mobile", "home_phone", "internet", "tv", "personal_account"]
 LinkStatus = Literal["pending_proof", "linked", "failed", "removed"]
@@ -45,23 +47,32 @@ class Person:
 
 @dataclass(frozen=True)
 class BillingRecord:
-    """The billing directory's view of one billing account."""
+    """The billing directory's view of one billing account.
+
+    The holder and the phone numbers are keyed prints (`digest` made them): compared, never
+    read. The contract phone is readable: proof codes are sent to it.
+    """
 
     account_number: str
     region: str
     service_type: str
-    identifiers: tuple[str, ...]
-    holder: Person
+    identifiers: tuple[str, ...]  # `phone_print`s
+    holder: HolderPrint
     contract_phone: str
     status: str
+    digest: Digest = field(repr=False, compare=False)
 
     def serves(self, service: Service) -> bool:
         """Whether this live account is the one `service` names."""
         if self.status == "terminated" or (self.region, self.service_type) != (service.region, service.type):
             return False
         if service.type in PHONE_TYPES:
-            return service.identifier in self.identifiers
+            return phone_print(service.identifier, self.digest) in self.identifiers
         return service.identifier == self.account_number
+
+    def held_by(self, person: Person) -> bool:
+        """Whether `person` is the holder (`same_holder` of their prints)."""
+        return same_holder(self.holder, holder_print(person, self.digest))
 
 
 @dataclass(frozen=True)
