@@ -13,10 +13,9 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from identity.config import Settings
-from identity.eventstore import Accounts, MongoCredentials
+from identity.eventstore import open_accounts
 from identity.handlers.events import on_verification_event
 from identity.projection import Projection
-from identity.sessions import SessionStore
 from kabinet.contracts import Envelope, new_envelope
 from kabinet.runtime import Runtime
 
@@ -24,11 +23,14 @@ PASSWORD = "correct horse battery staple"
 
 
 def settings_for(service_env: dict[str, str], **env: str) -> Settings:
-    """Test settings: bcrypt cost 4 (fast), nothing listening on the neighbours' URLs unless given."""
+    """Test settings: bcrypt cost 4 (fast), registration quotas relaxed (tests register many accounts
+    from one address), nothing listening on the neighbours' URLs unless given."""
     return Settings.from_env(
         {
             **service_env,
             "IDENTITY_BCRYPT_ROUNDS": "4",
+            "IDENTITY_THROTTLE_REGISTRATIONS_PER_IP": "1000000",
+            "IDENTITY_THROTTLE_REGISTRATIONS_PER_CONTACT": "1000000",
             "IDENTITY_VERIFICATION_URL": "http://127.0.0.1:9",
             "IDENTITY_BILLING_LINK_URL": "http://127.0.0.1:9",
             "IDENTITY_DOWNSTREAM_TIMEOUT": "1",
@@ -80,14 +82,14 @@ def contact_confirmed(account_id: str, destination: str, **overrides: Any) -> En
 
 def project(runtime: Runtime) -> None:
     """Apply every stored account event to the read model (what the projection consumer does)."""
-    projection = Projection(runtime.db, SessionStore(runtime.db))
+    projection = Projection(runtime.db)
     for env in runtime.store.all():
         projection.apply(env)
 
 
 def confirm(runtime: Runtime, account_id: str, destination: str, **overrides: Any) -> None:
     """Handle a ContactConfirmed as the confirmations consumer would, then project."""
-    accounts = Accounts(runtime.store, MongoCredentials(runtime.db["credentials"]))
+    accounts = open_accounts(runtime)
     on_verification_event(accounts, contact_confirmed(account_id, destination, **overrides))
     project(runtime)
 

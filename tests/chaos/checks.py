@@ -149,6 +149,12 @@ def counts(values: Iterable[str]) -> Counter[str]:
     return Counter(values)
 
 
+def unknown_outcomes(mongo_client: Any, suite: Any) -> set[str]:
+    """Recipients of notices whose sender was killed mid-attempt: reported `unknown`, never resent."""
+    coll = mongo_client[suite.databases()["notifier"]]["notifications"]
+    return {str(d["to"]) for d in coll.find({"state": "unknown"}, ["to"])}
+
+
 def inbox_counts(mongo_client: Any, suite: Any) -> Counter[str]:
     """How many messages the dev inbox holds per recipient (one query, not one request per address)."""
     coll = mongo_client[suite.databases()["devsink"]]["messages"]

@@ -1,5 +1,6 @@
-"""Abuse of the gateway, refused cleanly: credential stuffing, SMS pumping, oversized and deeply nested
-JSON, header injection through names and emails, NoSQL operator injection in any field.
+"""Abuse of the gateway, refused cleanly: credential stuffing, SMS pumping (resends, registrations),
+oversized and deeply nested JSON, header injection through names and emails, NoSQL operator
+injection in any field.
 
 Runs against the strict gateway of the fuzz suite (default throttles, `X-Forwarded-For`
 trusted as behind the operator's proxy, so one test can play many client addresses).
@@ -88,6 +89,26 @@ def test_resend_storms_do_not_pump_sms(fuzz_suite):
     assert_problem(refused[0], 429)
     for _, phone in accounts:  # the first code and at most one resend went out
         assert len(fuzz_suite.messages(phone)) <= 2
+
+
+def test_registration_storms_do_not_pump_sms(fuzz_suite):
+    """Many numbers registered from one address, then one number from many: 429 past each quota."""
+    address, people = ip(), [subscriber() for _ in range(8)]
+    replies = [
+        post(fuzz_suite.strict, "registrations", p, headers={"X-Forwarded-For": address}) for p in people
+    ]
+    assert [r.status_code for r in replies] == [201] * 5 + [429] * 3  # STRICT: 5 per address
+    body = assert_problem(replies[-1], 429)
+    assert body["reason"] == "registrations-per-ip" and int(replies[-1].headers["Retry-After"]) >= 1
+    victim = people[0]["phone"]  # one SMS so far; four more registrations may name it, then none
+    again = [
+        post(fuzz_suite.strict, "registrations", subscriber(phone=victim), headers={"X-Forwarded-For": ip()})
+        for _ in range(5)
+    ]
+    assert [r.status_code for r in again] == [201] * 4 + [429]
+    assert again[-1].json()["reason"] == "registrations-per-phone"
+    for p in people[5:]:  # the refused ones never got a code
+        assert fuzz_suite.messages(p["phone"]) == []
 
 
 def test_oversized_json_is_413(fuzz_suite):

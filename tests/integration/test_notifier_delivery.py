@@ -1,12 +1,16 @@
-"""The notifier on the real servers and a real dev inbox: one SMS / email per event, SMTP outage retried."""
+"""The notifier on the real servers and a real dev inbox: one SMS / email per event, outages retried,
+a crash after a send never sends it again."""
 
 from __future__ import annotations
 
+import email
 import socket
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from aiosmtpd.controller import Controller
 from support import drive, wait_for
 
 from kabinet import kafka as kafka_clients
@@ -14,11 +18,22 @@ from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope
 from kabinet.contracts.topics import VERIFICATION
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec, build_loop
-from notifier.bootstrap import SERVICE, build_notifier
+from notifier.bootstrap import SERVICE, build_notifier, production_senders
 from notifier.config import Settings
 from notifier.consumers import message_handler
 from notifier.devsink.config import DevsinkSettings
 from notifier.devsink.server import start
+from notifier.handlers import LEASE
+from notifier.projection import NotificationLog
+from notifier.render import Message
+from notifier.senders import (
+    HttpSmsGateway,
+    OutcomeUnknown,
+    Sender,
+    SmtpConfig,
+    SmtpMailer,
+    TransientSendError,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -148,3 +163,121 @@ def test_smtp_outage_is_retried_and_delivered_once_the_server_is_back(
     finally:
         running.stop()
         mongo_client.drop_database(sink_settings.mongo_db)
+
+
+class Clock:
+    """A clock the test moves past the claim's lease."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class DiesAfterSending:
+    """The real sender, then the process is killed before the outcome is stored."""
+
+    def __init__(self, real: Sender) -> None:
+        self._real = real
+
+    def send(self, message: Message, *, message_id: str) -> None:
+        self._real.send(message, message_id=message_id)
+        raise SystemExit("killed right after the SMS left")
+
+
+@pytest.mark.usefixtures("devsink")
+def test_a_crash_after_the_sms_left_is_not_sent_again_when_the_event_is_redelivered(
+    runtime, settings, sink_settings, caplog
+):
+    clock, phone = Clock(), "+7916" + str(uuid.uuid4().int)[:7]
+    requested = code_requested("sms", phone, code="604512")
+    real = production_senders(settings)
+    crashing = build_notifier(runtime, settings, senders={**real, "sms": DiesAfterSending(real["sms"])})
+    with pytest.raises(SystemExit):
+        crashing.handle(requested)
+    [claim] = runtime.db.notifications.find({})
+    assert claim["state"] == "sending" and len(inbox(sink_settings, phone)) == 1  # left, no "sent"
+
+    restarted = build_notifier(runtime, settings, clock=clock)
+    restarted.handle(requested)  # redelivered within the lease: its sender may still answer
+    assert not restarted.delivery.retry_due()
+    clock.now += LEASE + timedelta(seconds=1)
+    restarted.handle(requested)  # redelivered after the lease: outcome unknown, never resent
+    assert not restarted.delivery.retry_due()
+    [doc] = runtime.db.notifications.find({})
+    assert doc["state"] == "unknown" and "message" not in doc
+    assert len(inbox(sink_settings, phone)) == 1 and outcomes(runtime) == []
+    assert "notification outcome unknown" in caplog.text
+
+
+def test_an_sms_gateway_down_before_sending_is_retried_and_sent_once(
+    runtime, settings, sink_settings, mongo_client
+):
+    notifier, phone = build_notifier(runtime, settings), "+7916" + str(uuid.uuid4().int)[:7]
+    requested = code_requested("sms", phone, code="318207")
+    notifier.handle(requested)  # nothing listens on the gateway's port: the claim is released
+    doc = runtime.db.notifications.find_one({})
+    assert doc["state"] == "retry" and "unreachable" in doc["error"]
+    running = start(sink_settings)
+    try:
+        notifier.handle(requested)  # a redelivery leaves the scheduled retry to the retrier
+        wait_for(notifier.delivery.retry_due, timeout=10, what="the retry")
+        assert not notifier.delivery.retry_due()
+        notifier.handle(requested)  # redelivered once sent: the outcome again, not the SMS
+        [text] = running.store.messages(phone)
+        assert "318207" in text["body"]
+        assert runtime.db.notifications.find_one({})["state"] == "sent"
+        assert outcomes(runtime) == ["NotificationSent"]
+    finally:
+        running.stop()
+        mongo_client.drop_database(sink_settings.mongo_db)
+
+
+def test_an_sms_gateway_that_took_the_request_and_never_answered_leaves_the_outcome_unknown():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sms"
+        message = Message("sms", "+79160000009", "", "code 1", None)
+        with pytest.raises(OutcomeUnknown):  # accepted by the kernel, read by nobody: ReadTimeout
+            HttpSmsGateway(url, timeout=0.3).send(message, message_id=str(uuid.uuid4()))
+    with pytest.raises(TransientSendError):  # the port is closed now: nothing could have left
+        HttpSmsGateway(url, timeout=0.3).send(message, message_id=str(uuid.uuid4()))
+
+
+class KeepsRaw:
+    """An aiosmtpd handler that keeps every message as received."""
+
+    def __init__(self) -> None:
+        self.received: list[email.message.Message] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.received.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        return "250 OK"
+
+
+def test_every_attempt_of_an_email_carries_the_same_message_id():
+    handler, port = KeepsRaw(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mailer, notification_id = SmtpMailer(SmtpConfig(port=port)), str(uuid.uuid4())
+        message = Message("email", "a@example.ru", "Kabinet", "code 1", None)
+        for _ in range(2):  # a retry after an ambiguous failure: receivers can drop the copy
+            mailer.send(message, message_id=notification_id)
+    finally:
+        controller.stop()
+    assert [m["Message-ID"] for m in handler.received] == [f"<{notification_id}@kabinet.example>"] * 2
+
+
+def test_a_retry_attempt_is_won_by_one_retrier_even_when_their_updates_interleave(runtime):
+    log, now = NotificationLog(runtime.db), datetime.now(UTC)
+    key = str(uuid.uuid4())
+    assert log.claim_new(key, {"state": "retry", "next_at": now, "attempts": 1, "account_id": None})
+    won = log.claim_due(now, now + LEASE)
+    assert won is not None and (won["_id"], won["attempts"], won["state"]) == (key, 2, "sending")
+    # a second retrier that matched the same document (FerretDB v1 does not serialize the two
+    # conditional updates) writes what it read: the same attempt, claimed already
+    runtime.db.notifications.update_one({"_id": key}, {"$set": {"state": "retry", "attempts": 1}})
+    assert log.claim_due(now, now + LEASE) is None

@@ -13,7 +13,11 @@ DEV_JWT_SECRET = "kabinet-development-jwt-secret-change-me-in-production"
 
 @dataclass(frozen=True)
 class Throttling:
-    """Failed sign-ins: free tries per key, then exponential back-off (base·2ⁿ, capped)."""
+    """Failed sign-ins: free tries per key, then exponential back-off (base·2ⁿ, capped).
+
+    Registrations (each may send an SMS): at most `registrations_per_ip` per client address
+    and `registrations_per_contact` per phone and per email in fixed windows.
+    """
 
     login_free: int = 5
     ip_free: int = 20
@@ -21,6 +25,10 @@ class Throttling:
     cap_seconds: float = 900.0
     window_seconds: float = 3600.0
     recovery_per_ip: int = 20
+    registrations_per_ip: int = 5
+    registrations_ip_window_seconds: float = 600.0
+    registrations_per_contact: int = 5
+    registrations_contact_window_seconds: float = 3600.0
 
 
 @dataclass(frozen=True)
@@ -72,5 +80,15 @@ class Settings:
                 cap_seconds=r.number("THROTTLE_CAP_SECONDS", t.cap_seconds),
                 window_seconds=r.number("THROTTLE_WINDOW_SECONDS", t.window_seconds),
                 recovery_per_ip=r.integer("THROTTLE_RECOVERY_PER_IP", t.recovery_per_ip),
+                registrations_per_ip=r.integer("THROTTLE_REGISTRATIONS_PER_IP", t.registrations_per_ip),
+                registrations_ip_window_seconds=r.number(
+                    "THROTTLE_REGISTRATIONS_IP_WINDOW_SECONDS", t.registrations_ip_window_seconds
+                ),
+                registrations_per_contact=r.integer(
+                    "THROTTLE_REGISTRATIONS_PER_CONTACT", t.registrations_per_contact
+                ),
+                registrations_contact_window_seconds=r.number(
+                    "THROTTLE_REGISTRATIONS_CONTACT_WINDOW_SECONDS", t.registrations_contact_window_seconds
+                ),
             ),
         )

@@ -5,27 +5,39 @@ locks it for base·2ⁿ seconds, capped. With the defaults (5 free, 1 s base, 15
 an account sees at most ~18 failed attempts an hour, far under ASVS V2.2.1's 100, while
 a lock never lasts long enough to be a useful denial of service. Checks happen before
 any hashing, so a locked key costs one indexed read.
+
+Quotas (`take`) count every attempt, not only failures, in a fixed window: registrations per
+client address, phone and email (SMS pumping).
+
+Documents are stored under `<kind>:<keyed digest of the key>` (`stored_id`): no login or
+client address in clear. Nothing expires by itself (no TTL indexes on FerretDB):
+`purge_expired` removes finished windows (`python -m identity.housekeep`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
 
 from identity.config import Throttling
 from kabinet.mongo import Doc
+from kabinet.privacy.blind import BlindIndex
 
 
 class Throttled(Exception):
-    """Too many failures: try again after `retry_after` seconds."""
+    """Too many attempts: try again after `retry_after` seconds; `reason` names the limit hit."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many attempts; retry in {retry_after} s.")
+    def __init__(self, retry_after: int, reason: str | None = None, what: str = "attempts") -> None:
+        super().__init__(f"Too many {what}; retry in {retry_after} s.")
         self.retry_after = retry_after
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -40,30 +52,26 @@ class Failure:
 class Throttle:
     """Back-off counters in the `throttle` collection: `{_id: key, failures, first_at, locked_until}`."""
 
-    def __init__(self, coll: Collection[Doc], policy: Throttling) -> None:
+    def __init__(self, coll: Collection[Doc], policy: Throttling, ids: BlindIndex | None = None) -> None:
         self._coll = coll
         self._policy = policy
+        self._ids = ids  # None only in tests that read raw keys
 
     def check(self, keys: list[str], *, now: datetime | None = None) -> None:
         """Raise `Throttled` while any key is locked."""
         now = now or datetime.now(UTC)
-        locked = self._coll.find(
-            {"_id": {"$in": keys}, "locked_until": {"$gt": now}}, projection=["locked_until"]
-        )
-        waits = [(doc["locked_until"] - now).total_seconds() for doc in locked]
+        # one `{_id}` lookup per key: FerretDB does not push `$in` down (it would read the collection)
+        found = (self._coll.find_one({"_id": stored_id(self._ids, k)}, ["locked_until"]) for k in keys)
+        until = [doc["locked_until"] for doc in found if doc and doc.get("locked_until")]
+        waits = [(u - now).total_seconds() for u in until]
+        waits = [w for w in waits if w > 0]
         if waits:
             raise Throttled(max(1, math.ceil(max(waits))))
 
     def fail(self, key: str, *, free: int, now: datetime | None = None) -> Failure:
         """Count one failure of `key`; lock it when it is past its free ones."""
-        now = now or datetime.now(UTC)
-        doc = self._coll.find_one_and_update(
-            {"_id": key},
-            {"$inc": {"failures": 1}, "$setOnInsert": {"first_at": now, "locked_until": None}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        assert doc is not None
+        now, key = now or datetime.now(UTC), stored_id(self._ids, key)
+        doc = self._count(key, now)
         failures = int(doc["failures"])
         if doc["first_at"] < now - timedelta(seconds=self._policy.window_seconds):
             self._coll.update_one(
@@ -78,6 +86,63 @@ class Throttle:
         self._coll.update_one({"_id": key}, {"$max": {"locked_until": until}})
         return Failure(failures, until, failures == free)
 
+    def take(
+        self,
+        key: str,
+        *,
+        limit: int,
+        window_seconds: float,
+        reason: str,
+        what: str = "attempts",
+        now: datetime | None = None,
+    ) -> None:
+        """Count one attempt of `key` in its window; past `limit`, `Throttled` until the window ends."""
+        now, key = now or datetime.now(UTC), stored_id(self._ids, key)
+        window = timedelta(seconds=window_seconds)
+        doc = self._count(key, now)
+        count, start = int(doc["failures"]), doc["first_at"]
+        if start <= now - window:  # a new window; of two racing resets one wins, both count 1
+            self._coll.update_one({"_id": key, "first_at": start}, {"$set": {"failures": 1, "first_at": now}})
+            count, start = 1, now
+        if count > limit:
+            wait = (start + window - now).total_seconds()
+            raise Throttled(max(1, math.ceil(wait)), reason, what)
+
+    def _count(self, key: str, now: datetime) -> Doc:
+        """One more on `key`'s counter, created when missing; the counter after it."""
+        update = {"$inc": {"failures": 1}, "$setOnInsert": {"first_at": now, "locked_until": None}}
+
+        def bump() -> Doc | None:
+            return self._coll.find_one_and_update(
+                {"_id": key}, update, upsert=True, return_document=ReturnDocument.AFTER
+            )
+
+        try:
+            doc = bump()
+        except DuplicateKeyError:  # two first attempts raced: the other inserted, this one updates
+            doc = bump()
+        assert doc is not None
+        return doc
+
     def clear(self, key: str) -> None:
         """Forget the failures of `key` (after a success)."""
-        self._coll.delete_one({"_id": key})
+        self._coll.delete_one({"_id": stored_id(self._ids, key)})
+
+    def purge_expired(self, *, older_than: timedelta, now: datetime | None = None) -> int:
+        """Delete documents whose window began before `older_than` ago and that lock nothing now."""
+        now = now or datetime.now(UTC)
+        unlocked = [{"locked_until": None}, {"locked_until": {"$lte": now}}]
+        return self._coll.delete_many({"first_at": {"$lt": now - older_than}, "$or": unlocked}).deleted_count
+
+
+def stored_id(ids: BlindIndex | None, key: str) -> str:
+    """The document id of a key: its kind (`login`, `ip`…), then the keyed digest of the whole key."""
+    if ids is None:
+        return key
+    kind = key.split(":", 1)[0] if ":" in key else "key"
+    return f"{kind}:{ids.digest(key)}"
+
+
+def pseudonym(secret: str, value: str) -> str:
+    """A keyed digest standing for a phone or email in a throttle key (no contact stored in clear)."""
+    return hmac.new(secret.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]

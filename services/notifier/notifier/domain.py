@@ -1,4 +1,4 @@
-"""Notifier domain (pure): which message an event calls for, delivery back-off, SMS length, masking."""
+"""Notifier domain (pure): which message an event calls for, delivery decisions, SMS length, masking."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 NOTIFICATION_NS = uuid.UUID("0c6f4b7e-2f1d-4a8e-b3c5-9d7e1f2a3b4c")
@@ -144,6 +144,30 @@ class Backoff:
     def exhausted(self, attempts: int) -> bool:
         """Whether no attempt is left."""
         return attempts >= self.max_attempts
+
+
+def after_attempt(error: str | None, attempts: int, backoff: Backoff) -> str:
+    """The state after the `attempts`-th attempt; `error` is None, `transient`, `permanent` or `unknown`.
+
+    `retry` only when the message surely did not leave; `unknown` (it may have) is never retried.
+    """
+    if error is None:
+        return "sent"
+    if error == "transient" and not backoff.exhausted(attempts):
+        return "retry"
+    return "unknown" if error == "unknown" else "failed"
+
+
+def on_repeat(state: str, lease_until: datetime, now: datetime) -> str:
+    """What a notice seen again calls for: `emit` its outcome, `expire` a dead claim, or `wait`.
+
+    A `sending` claim past its lease belongs to a sender that died mid-attempt: whether the
+    message left is unknown, so it is marked `unknown` (reported, never resent blindly).
+    A live claim, a scheduled retry (the retrier owns it) or an `unknown` one calls for nothing.
+    """
+    if state in ("sent", "failed"):
+        return "emit"
+    return "expire" if state == "sending" and lease_until <= now else "wait"
 
 
 GSM7 = set(

@@ -1,4 +1,11 @@
-"""Delivery: one message per notice key, retried with back-off, outcome recorded as an event."""
+"""Delivery: at most one message per notice key, retried only when it surely did not leave.
+
+Each attempt runs under a claim (`state: sending`, a lease in `next_at`) in the notification
+log. A sender error before anything left releases the claim for a retry (`retry`); success
+marks it `sent`. A claim whose lease ran out without an outcome means its sender died
+mid-attempt: the message may or may not have left, so it is marked `unknown` and reported
+for operators instead of being sent again.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +21,18 @@ from notifier.domain import (
     ACCOUNT_NOTICES,
     Backoff,
     Notice,
-    contact_update,
+    after_attempt,
     mask,
+    on_repeat,
     plan,
     sms_segments,
 )
 from notifier.render import Message, Renderer
-from notifier.senders import PermanentSendError, Sender, TransientSendError
+from notifier.senders import Sender, SendError
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)  # a sender silent this long is presumed dead; its notice is retried
+# a claim without an outcome this long: its sender died mid-attempt (far above the send timeouts)
+LEASE = timedelta(seconds=60)
 
 
 class Log(Protocol):
@@ -32,6 +41,7 @@ class Log(Protocol):
     def claim_new(self, key: str, record: Mapping[str, Any]) -> bool: ...
     def get(self, key: str) -> Doc | None: ...
     def claim_due(self, now: datetime, lease_until: datetime) -> Doc | None: ...
+    def expire_claim(self, now: datetime, key: str | None = None) -> Doc | None: ...
     def schedule_retry(self, key: str, at: datetime, error: str) -> None: ...
     def finish(self, key: str, state: str, at: datetime, error: str | None = None) -> None: ...
     def forget(self, account_id: str) -> None: ...
@@ -66,13 +76,19 @@ class Delivery:
             self.attempt({"_id": notice.key, **record})
             return
         doc = self.log.get(notice.key)
-        if doc and doc["state"] in ("sent", "failed"):
+        action = on_repeat(doc["state"], doc["next_at"], now) if doc else "wait"
+        if doc and action == "emit":
             self._emit(doc, doc["state"], doc.get("error"))  # the outcome may not be stored yet
-        # otherwise it is in flight or scheduled: the retrier owns it
+        elif action == "expire":
+            self._unknown(self.log.expire_claim(now, notice.key))
 
     def retry_due(self) -> bool:
-        """Attempt one due notice; False when none is due."""
+        """Settle one dead claim or attempt one due retry; False when there is nothing to do."""
         now = self._clock()
+        dead = self.log.expire_claim(now)
+        if dead is not None:
+            self._unknown(dead)
+            return True
         doc = self.log.claim_due(now, now + LEASE)
         if doc is None:
             return False
@@ -83,24 +99,32 @@ class Delivery:
         """One delivery attempt of a claimed notice."""
         m = doc["message"]
         message = Message(doc["channel"], doc["to"], m.get("subject", ""), m["text"], m.get("html"))
+        kind, error = None, None
         try:
             self._senders[doc["channel"]].send(message, message_id=doc["notification_id"])
-        except TransientSendError as exc:
-            if not self._backoff.exhausted(doc["attempts"]):
-                at = self._clock() + self._backoff.delay(doc["attempts"])
-                self.log.schedule_retry(doc["_id"], at, str(exc))
-                log.warning("delivery deferred", extra=_log(doc, error=str(exc), retry_at=at.isoformat()))
-                return
-            self._finish(doc, "failed", str(exc))
-        except PermanentSendError as exc:
-            self._finish(doc, "failed", str(exc))
+        except SendError as exc:
+            kind, error = exc.kind, str(exc)
+        # any other exception leaves the claim as a crash would: `unknown` once its lease ends
+        state = after_attempt(kind, doc["attempts"], self._backoff)
+        if state == "retry":
+            at = self._clock() + self._backoff.delay(doc["attempts"])
+            self.log.schedule_retry(doc["_id"], at, error or "")
+            log.warning("delivery deferred", extra=_log(doc, error=error, retry_at=at.isoformat()))
         else:
-            self._finish(doc, "sent", None)
+            self._finish(doc, state, error)
 
     def _finish(self, doc: Doc, state: str, error: str | None) -> None:
         self.log.finish(doc["_id"], state, self._clock(), error)
+        if state == "unknown":
+            self._unknown({**doc, "error": error})
+            return
         self._emit(doc, state, error)
         (log.info if state == "sent" else log.error)(f"notification {state}", extra=_log(doc, error=error))
+
+    def _unknown(self, doc: Doc | None) -> None:
+        """Report a notice whose message may or may not have left; it is not sent again."""
+        if doc is not None:
+            log.error("notification outcome unknown; not resent", extra=_log(doc, error=doc.get("error")))
 
     def _emit(self, doc: Doc, state: str, error: str | None) -> None:
         payload: dict[str, Any] = {
@@ -148,37 +172,31 @@ def _log(doc: Doc, **extra: Any) -> dict[str, Any]:
 
 
 class Views(Protocol):
-    """The accounts read model (contacts per account)."""
+    """The contacts read model (kept by the contacts projection, `notifier.contacts`)."""
 
-    def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None: ...
     def contacts(self, account_id: str) -> Any: ...
-    def forget(self, account_id: str) -> None: ...
     def is_erased(self, account_id: str) -> bool: ...
 
 
 class Notifier:
-    """Consumer side: keep the read models current and deliver what each event calls for."""
+    """The messages consumer: deliver what each event calls for (the contacts projection is apart)."""
 
     def __init__(self, views: Views, renderer: Renderer, delivery: Delivery):
         self._views, self._renderer, self.delivery = views, renderer, delivery
 
     def handle(self, env: Envelope) -> None:
-        """One consumed event: read-model update, then its notices (each at most once).
+        """One consumed event: its notices (each at most once), planned from the contacts read model.
 
-        AccountErased: the account's contacts and notification log go, and nothing
-        is ever sent to it again (nor to an address that reads as erased).
+        AccountErased: the account's notification log goes, and nothing is ever sent to it
+        again (the projection tombstones its contacts; nor to an address that reads as erased).
         """
         p = env.payload
         account = str(p.get("account_id") or "")
         if env.event_type == "AccountErased":
-            self._views.forget(account)
             self.delivery.log.forget(account)
             return
         if ERASED in p.values() or (account and self._views.is_erased(account)):
             return  # an erased account, or a shredded event replayed after its erasure
-        update = contact_update(env.event_type, p)
-        if update:
-            self._views.update_contacts(str(p["account_id"]), update)
         for notice in self._notices(env):
             if is_opaque(notice.to):
                 continue

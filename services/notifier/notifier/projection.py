@@ -2,46 +2,73 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from kabinet.idempotence import first_time
 from kabinet.mongo import Doc
-from kabinet.privacy.erased import ErasedSubjects
 from notifier.domain import Contacts, to_contacts
 
 
 class AccountsView:
-    """Contacts of accounts and which billing accounts they linked (for account-only notices)."""
+    """Contacts of accounts (`contacts`): written by the contacts projection, read for notices.
+
+    One document per account at the version of its stream last applied (`_version`); an
+    erased account keeps a tombstone (`erased: true`, no address) and is never messaged.
+    """
 
     def __init__(self, db: Database[Doc]) -> None:
         self._contacts = db["contacts"]
-        self._erased = ErasedSubjects(db)
 
-    def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
-        """Set contact fields (a replay sets the same values again: idempotent)."""
-        self._contacts.update_one({"_id": account_id}, {"$set": dict(fields)}, upsert=True)
+    def write(self, account_id: str, version: int, fields: Mapping[str, Any]) -> None:
+        """Set contact fields as of `version` of the account stream (an older one changes nothing)."""
+        self._versioned(account_id, version, {"$set": dict(fields)})
+
+    def tombstone(self, account_id: str, version: int) -> None:
+        """An erased account: every address goes, the tombstone stays."""
+        self._versioned(account_id, version, {"$set": {"erased": True}, "$unset": CONTACT_UNSET})
+
+    def _versioned(self, account_id: str, version: int, update: dict[str, Any]) -> None:
+        update.setdefault("$set", {})["_version"] = version
+        # documents written before versions were recorded take the replay from the start
+        older = {"$or": [{"_version": {"$lt": version}}, {"_version": {"$exists": False}}]}
+        with contextlib.suppress(DuplicateKeyError):  # the document is at `version` or past it
+            self._contacts.update_one({"_id": account_id, **older}, update, upsert=True)
 
     def contacts(self, account_id: str) -> Contacts | None:
-        """What is known of an account's contacts."""
-        return to_contacts(self._contacts.find_one({"_id": account_id}))
-
-    def forget(self, account_id: str) -> None:
-        """An erased account: a tombstone instead of its contacts."""
-        self._erased.mark(account_id)
-        self._contacts.replace_one({"_id": account_id}, {"erased": True}, upsert=True)
+        """What is known of an account's contacts (None for an erased account)."""
+        doc = self._contacts.find_one({"_id": account_id})
+        return None if doc and doc.get("erased") else to_contacts(doc)
 
     def is_erased(self, account_id: str) -> bool:
         """Whether the account was erased (never message it)."""
-        return account_id in self._erased
+        return self._contacts.find_one({"_id": account_id, "erased": True}, projection=["_id"]) is not None
+
+    def caught_up(self, account_id: str, version: int) -> bool:
+        """Whether the projection has applied `version` of the account's stream (or erased it)."""
+        doc = self._contacts.find_one({"_id": account_id}, projection=["_version", "erased"])
+        return doc is not None and (bool(doc.get("erased")) or int(doc.get("_version") or 0) >= version)
+
+
+CONTACT_UNSET = {
+    k: ""
+    for k in ("phone", "email", "locale", "registered_via", "preferred", "confirmed_sms", "confirmed_email")
+}
 
 
 class NotificationLog:
-    """One document per notice key: sending → sent | retry → … → sent | failed.
+    """One document per notice key: sending → sent | failed | unknown, or → retry → sending → ….
+
+    `sending` is a claim with a lease (`next_at`); only `retry` is ever claimed again, so a
+    message is attempted at most once per claim. A claim whose lease ran out becomes `unknown`.
+    Each claim is won by an insert: the document's own for the first attempt, one in
+    `notification_attempts` (`<key>#<attempt>`) for each retry.
 
     The rendered message (which may hold a one-time code) is kept only while delivery is
     pending and removed once the notice is sent or has failed for good.
@@ -49,15 +76,18 @@ class NotificationLog:
 
     def __init__(self, db: Database[Doc]) -> None:
         self._coll = db["notifications"]
+        self._attempts = db["notification_attempts"]
 
     def create_indexes(self) -> None:
         """The retrier's scan of due notices; an erasure's lookup by account."""
         self._coll.create_index([("state", ASCENDING), ("next_at", ASCENDING)])
         self._coll.create_index([("account_id", ASCENDING)])
+        self._attempts.create_index([("account_id", ASCENDING)])
 
     def forget(self, account_id: str) -> None:
         """An erased account's notices (addresses, pending messages) go; pending ones are never sent."""
         self._coll.delete_many({"account_id": account_id})
+        self._attempts.delete_many({"account_id": account_id})
 
     def claim_new(self, key: str, record: Mapping[str, Any]) -> bool:
         """Claim a notice key for its first delivery; False when it was seen before."""
@@ -68,10 +98,35 @@ class NotificationLog:
         return self._coll.find_one({"_id": key})
 
     def claim_due(self, now: datetime, lease_until: datetime) -> Doc | None:
-        """Take one notice whose retry is due (or whose sender died mid-send), counting the attempt."""
-        return self._coll.find_one_and_update(
-            {"state": {"$in": ["retry", "sending"]}, "next_at": {"$lte": now}},
+        """Claim one notice whose retry is due (its last attempt surely sent nothing), counting it.
+
+        None when none is due, or when another retrier already holds this attempt: the insert of
+        `<key>#<attempt>` decides, since not every backend serializes conditional updates
+        (FerretDB v1 lets two racing `find_one_and_update` calls both match).
+        """
+        doc = self._coll.find_one_and_update(
+            {"state": "retry", "next_at": {"$lte": now}},
             {"$set": {"state": "sending", "next_at": lease_until}, "$inc": {"attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        claim = {"account_id": doc.get("account_id"), "at": now}
+        return doc if first_time(self._attempts, f"{doc['_id']}#{doc['attempts']}", claim) else None
+
+    def expire_claim(self, now: datetime, key: str | None = None) -> Doc | None:
+        """Mark one claim past its lease (of `key`, or any) `unknown`; None when there is none.
+
+        Its sender died mid-attempt, so whether the message left is unknown. The message body
+        goes; the updated document is returned to the one caller that won the update.
+        """
+        query: dict[str, Any] = {"state": "sending", "next_at": {"$lte": now}}
+        if key is not None:
+            query["_id"] = key
+        error = "the sender stopped mid-attempt; the message may have left"
+        return self._coll.find_one_and_update(
+            query,
+            {"$set": {"state": "unknown", "finished_at": now, "error": error}, "$unset": {"message": ""}},
             return_document=ReturnDocument.AFTER,
         )
 

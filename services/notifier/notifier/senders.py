@@ -6,24 +6,35 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from typing import Protocol
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from notifier.render import Message
 
 
 class SendError(Exception):
-    """A delivery attempt failed."""
+    """A delivery attempt failed; `kind` tells the delivery what it means (`after_attempt`)."""
+
+    kind = "unknown"
 
 
 class TransientSendError(SendError):
-    """Worth retrying later: the server is down, busy or answered 4xx/5xx-temporary."""
+    """Nothing left and it is worth retrying: the server is down, busy or answered 4xx/5xx-temporary."""
+
+    kind = "transient"
 
 
 class PermanentSendError(SendError):
     """No retry will help: the address is refused or the request is malformed."""
+
+    kind = "permanent"
+
+
+class OutcomeUnknown(SendError):
+    """The message may have left (the peer took the request, then no answer came): never resend it."""
 
 
 class Sender(Protocol):
@@ -53,11 +64,11 @@ class SmtpMailer:
         self._c = config
 
     def send(self, message: Message, *, message_id: str) -> None:
-        """Deliver one email; the notification id becomes its Message-ID (receivers can dedupe)."""
+        """Deliver one email; the notification id becomes its Message-ID, the same on every retry."""
         mail = EmailMessage()
         mail["From"], mail["To"], mail["Subject"] = self._c.sender, message.to, message.subject
         mail["Date"] = formatdate(localtime=False)
-        mail["Message-ID"] = make_msgid(idstring=message_id, domain="kabinet.example")
+        mail["Message-ID"] = f"<{message_id}@kabinet.example>"  # receivers can drop a duplicate
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
@@ -99,13 +110,32 @@ class HttpSmsGateway:
             self._session.headers["Authorization"] = f"Bearer {token}"
 
     def send(self, message: Message, *, message_id: str) -> None:
-        """Hand one SMS to the gateway; 5xx, 429 and network errors are transient."""
+        """Hand one SMS to the gateway; 5xx, 429 and failed connections are transient.
+
+        A timeout or a dropped connection after the request went out leaves the outcome unknown.
+        """
         body = {"to": message.to, "text": message.text, "message_id": message_id}
         try:
             resp = self._session.post(self._url, json=body, timeout=self._timeout)
         except requests.RequestException as exc:
+            if _may_have_arrived(exc):
+                raise OutcomeUnknown(f"SMS gateway gave no answer: {type(exc).__name__}") from exc
             raise TransientSendError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
         if resp.status_code == 429 or resp.status_code >= 500:
             raise TransientSendError(f"SMS gateway answered {resp.status_code}")
         if resp.status_code >= 400:
             raise PermanentSendError(f"SMS gateway refused: {resp.status_code} {resp.text[:200]}")
+
+
+def _may_have_arrived(exc: requests.RequestException) -> bool:
+    """Whether the gateway may have got the request: not when no connection was ever made."""
+    if isinstance(
+        exc, requests.ConnectTimeout | requests.exceptions.SSLError | requests.exceptions.InvalidURL
+    ):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        cause = exc.args[0] if exc.args else None
+        return not isinstance(getattr(cause, "reason", None), NewConnectionError)
+    return False

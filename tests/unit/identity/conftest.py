@@ -1,4 +1,4 @@
-"""Fakes for the identity unit tests: an in-memory event store and credential store, a directory."""
+"""Fakes for the identity unit tests: in-memory event store, credential store, directory, quotas."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from identity.eventstore import Accounts
+from identity.eventstore import Accounts, LoginStreams
+from identity.throttle import Throttled
 from kabinet.contracts import Envelope, encode
 from kabinet.eventstore import ConcurrencyConflict
+from kabinet.privacy.blind import BlindIndex
 
 
 class FakeStore:
@@ -59,6 +61,23 @@ class FakeDirectory:
         return None
 
 
+@dataclass
+class FakeQuotas:
+    """The throttle's quota protocol in memory: counts per key, one endless window."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def take(self, key: str, *, limit: int, window_seconds: float, reason: str, what: str) -> None:
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if self.counts[key] > limit:
+            raise Throttled(int(window_seconds), reason, what)
+
+
+@pytest.fixture
+def quotas() -> FakeQuotas:
+    return FakeQuotas()
+
+
 @pytest.fixture
 def store() -> FakeStore:
     return FakeStore()
@@ -66,7 +85,7 @@ def store() -> FakeStore:
 
 @pytest.fixture
 def accounts(store: FakeStore) -> Accounts:
-    return Accounts(store, FakeCredentials())
+    return Accounts(store, FakeCredentials(), LoginStreams(BlindIndex(b"unit-test-index-key", "login")))
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ import pytest
 
 from identity import domain as d
 from identity.config import Settings
-from identity.eventstore import Accounts, Audit, account_stream, login_stream
+from identity.eventstore import Accounts, Audit, account_stream
 from identity.gateway import Gateway
 from identity.handlers.events import on_verification_event
 from identity.handlers.registration import NewAccount, register
 from identity.security import PasswordHasher
+from identity.throttle import Throttled
 from kabinet.contracts import new_envelope
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -39,9 +40,9 @@ def new_account(**overrides: Any) -> NewAccount:
 
 
 @pytest.fixture
-def gateway(accounts: Accounts, directory: Any) -> Gateway:
+def gateway(accounts: Accounts, directory: Any, quotas: Any) -> Gateway:
     settings = replace(Settings.from_env({}), bcrypt_rounds=4)
-    unused: Any = None  # sessions, tokens, throttle and HTTP clients are not used by these handlers
+    unused: Any = None  # sessions, tokens and HTTP clients are not used by these handlers
     return Gateway(
         settings=settings,
         accounts=accounts,
@@ -50,7 +51,7 @@ def gateway(accounts: Accounts, directory: Any) -> Gateway:
         common_passwords=frozenset(),
         sessions=unused,
         tokens=unused,
-        throttle=unused,
+        throttle=quotas,
         verification=unused,
         billing_link=unused,
         clock=lambda: T0,
@@ -81,7 +82,7 @@ def confirmed(
 
 def test_registration_reserves_the_login_and_appends_user_registered(gateway, store):
     reply = register(gateway, new_account(login="Ivanov.Petr"), Audit())
-    assert store.types(login_stream("ivanov.petr")) == ["LoginReserved"]
+    assert store.types(gateway.accounts.logins.current("ivanov.petr")) == ["LoginReserved"]
     [event] = store.load(account_stream(reply.account_id))
     assert event.event_type == "UserRegistered" and event.payload["login"] == "Ivanov.Petr"
     assert event.payload["contact_in_use"] is False
@@ -102,8 +103,8 @@ def test_a_fresh_reservation_blocks_but_an_orphan_one_is_reclaimed(accounts, sto
     accounts.reserve_login("orphan", "11111111-1111-4111-8111-111111111111", now=T0)
     with pytest.raises(d.LoginTaken):
         accounts.reserve_login("orphan", "22222222-2222-4222-8222-222222222222")
-    stamped = store.events[login_stream("orphan")][0]
-    store.events[login_stream("orphan")][0] = replace(stamped, occurred_at=T0 - timedelta(minutes=5))
+    stream = accounts.logins.current("orphan")
+    store.events[stream][0] = replace(store.events[stream][0], occurred_at=T0 - timedelta(minutes=5))
     accounts.reserve_login("orphan", "22222222-2222-4222-8222-222222222222")
     assert accounts.account_for_login("orphan") == "22222222-2222-4222-8222-222222222222"
 
@@ -148,3 +149,40 @@ def test_a_confirmed_contact_change_swaps_the_contact(gateway, store):
     state = gateway.accounts.load(account_id)
     assert state.email == d.Contact("new@example.ru", True)
     assert store.types(account_stream(account_id))[-1] == "ContactChanged"
+
+
+def fresh_contacts(n: int) -> dict[str, str]:
+    return {"phone": f"+7916{n:07d}", "email": f"person{n}@example.ru"}
+
+
+def test_registrations_from_one_address_stop_at_the_quota_and_name_it(gateway, store):
+    for n in range(5):
+        register(gateway, new_account(**fresh_contacts(n)), Audit(ip="203.0.113.7"))
+    with pytest.raises(Throttled) as refused:
+        register(gateway, new_account(**fresh_contacts(5)), Audit(ip="203.0.113.7"))
+    assert refused.value.reason == "registrations-per-ip" and refused.value.retry_after == 600
+    assert "from this address" in str(refused.value)
+    assert len(store.all_of("UserRegistered")) == 5  # refused before any hashing or event
+    register(gateway, new_account(**fresh_contacts(6)), Audit(ip="203.0.113.8"))  # another address
+
+
+@pytest.mark.parametrize(
+    "kind,same",
+    [("phone", {"phone": "+79160000001"}), ("email", {"email": "Victim@Example.RU"})],
+)
+def test_one_phone_or_email_stops_at_its_quota_whatever_the_address(gateway, kind, same):
+    for n in range(5):
+        contacts = {**fresh_contacts(n), **same}
+        if kind == "email":  # the same mailbox in another case is the same mailbox
+            contacts["email"] = contacts["email"].lower() if n % 2 else contacts["email"]
+        register(gateway, new_account(**contacts), Audit(ip=f"198.51.100.{n}"))
+    with pytest.raises(Throttled) as refused:
+        register(gateway, new_account(**{**fresh_contacts(9), **same}), Audit(ip="198.51.100.99"))
+    assert refused.value.reason == f"registrations-per-{kind}" and refused.value.retry_after == 3600
+
+
+def test_quota_keys_hold_no_phone_or_email_in_clear(gateway, quotas):
+    register(gateway, new_account(phone="+79161112233", email="anna@example.ru"), Audit(ip="203.0.113.9"))
+    keys = " ".join(quotas.counts)
+    assert "registration-ip:203.0.113.9" in keys and len(quotas.counts) == 3
+    assert "79161112233" not in keys and "anna" not in keys

@@ -32,6 +32,9 @@ class FakeThrottle:
     def fail(self, key: str, *, free: int) -> None:
         self.failures.append(key)
 
+    def take(self, key: str, **quota: Any) -> None:
+        pass
+
 
 class FakeErasure:
     def __init__(self) -> None:

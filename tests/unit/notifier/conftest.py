@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kabinet.contracts import REGISTRY, Envelope, new_envelope
+from notifier.contacts import ContactsProjection
 from notifier.domain import Backoff, to_contacts
 from notifier.handlers import Delivery, Notifier
 from notifier.render import Message, Renderer
@@ -31,15 +32,18 @@ class FakeClock:
 
 @dataclass
 class FakeSender:
-    """Records what it sent; raises the scripted errors first."""
+    """Records what it sent; raises the scripted errors first (`after`: once the message left)."""
 
     failures: list[BaseException] = field(default_factory=list)
     sent: list[tuple[Message, str]] = field(default_factory=list)
+    after: list[BaseException] = field(default_factory=list)
 
     def send(self, message: Message, *, message_id: str) -> None:
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((message, message_id))
+        if self.after:
+            raise self.after.pop(0)
 
 
 class MemoryLog:
@@ -57,8 +61,16 @@ class MemoryLog:
 
     def claim_due(self, now: datetime, lease_until: datetime) -> dict[str, Any] | None:
         for doc in self.docs.values():
-            if doc["state"] in ("retry", "sending") and doc["next_at"] <= now:
+            if doc["state"] == "retry" and doc["next_at"] <= now:
                 doc.update(state="sending", next_at=lease_until, attempts=doc["attempts"] + 1)
+                return dict(doc)
+        return None
+
+    def expire_claim(self, now: datetime, key: str | None = None) -> dict[str, Any] | None:
+        for doc in self.docs.values():
+            if doc["state"] == "sending" and doc["next_at"] <= now and key in (None, doc["_id"]):
+                doc.update(state="unknown", finished_at=now, error="the sender stopped mid-attempt")
+                doc.pop("message", None)
                 return dict(doc)
         return None
 
@@ -82,22 +94,43 @@ class MemoryOutcomes:
 
 
 class MemoryViews:
+    """The contacts read model: the projection's store and the notifier's view."""
+
     def __init__(self) -> None:
         self.contacts_: dict[str, dict[str, Any]] = {}
         self.erased: set[str] = set()
 
-    def update_contacts(self, account_id: str, fields: Mapping[str, Any]) -> None:
-        self.contacts_.setdefault(account_id, {"_id": account_id}).update(fields)
+    def write(self, account_id: str, version: int, fields: Mapping[str, Any]) -> None:
+        doc = self.contacts_.setdefault(account_id, {"_id": account_id, "_version": 0})
+        if version > doc["_version"]:
+            doc.update(fields, _version=version)
+
+    def tombstone(self, account_id: str, version: int) -> None:
+        self.erased.add(account_id)
+        self.contacts_[account_id] = {"_id": account_id, "_version": version, "erased": True}
 
     def contacts(self, account_id: str) -> Any:
-        return to_contacts(self.contacts_.get(account_id))
-
-    def forget(self, account_id: str) -> None:
-        self.erased.add(account_id)
-        self.contacts_.pop(account_id, None)
+        doc = self.contacts_.get(account_id)
+        return None if doc and doc.get("erased") else to_contacts(doc)
 
     def is_erased(self, account_id: str) -> bool:
         return account_id in self.erased
+
+
+@dataclass
+class Consumers:
+    """The contacts projection, then the messages consumer: the order the live process keeps."""
+
+    projection: ContactsProjection
+    messages: Notifier
+
+    @property
+    def delivery(self) -> Delivery:
+        return self.messages.delivery
+
+    def handle(self, env: Envelope) -> None:
+        self.projection.apply(env)
+        self.messages.handle(env)
 
 
 @dataclass
@@ -108,7 +141,7 @@ class Rig:
     log: MemoryLog
     outcomes: MemoryOutcomes
     views: MemoryViews
-    notifier: Notifier
+    notifier: Consumers
 
     @property
     def delivery(self) -> Delivery:
@@ -126,22 +159,31 @@ def rig() -> Rig:
         log, {"sms": sms, "email": email}, outcomes, clock=clock, backoff=Backoff(max_attempts=4)
     )
     notifier = Notifier(views, Renderer("https://kabinet.example"), delivery)
-    return Rig(clock, sms, email, log, outcomes, views, notifier)
+    return Rig(clock, sms, email, log, outcomes, views, Consumers(ContactsProjection(views), notifier))
 
 
 @pytest.fixture
 def event():
-    """A factory of envelopes: the registry's example payload with **overrides."""
+    """A factory of envelopes: the registry's example payload with **overrides.
+
+    Identity's events go on their account's stream, at the next version of it.
+    """
+    versions: dict[str, int] = {}
 
     def make(event_type: str, **overrides: Any) -> Envelope:
-        payload = {**REGISTRY.latest(event_type).example, **overrides}
+        spec = REGISTRY.latest(event_type)
+        payload = {**spec.example, **overrides}
+        stream, version = str(uuid.uuid4()), 1
+        if spec.producer == "identity" and payload.get("account_id"):
+            stream = f"account-{payload['account_id']}"
+            version = versions[stream] = versions.get(stream, 0) + 1
         return new_envelope(
             event_type,
             payload,
             event_version=1,
             producer="test",
-            stream_id=str(uuid.uuid4()),
-            stream_version=1,
+            stream_id=stream,
+            stream_version=version,
             correlation_id="c",
         )
 

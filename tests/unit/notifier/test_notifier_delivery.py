@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from notifier.senders import PermanentSendError, TransientSendError
+from notifier.senders import OutcomeUnknown, PermanentSendError, TransientSendError
 
 
 def code_event(event, **overrides):
@@ -71,16 +71,58 @@ def test_a_permanent_failure_fails_at_once(rig, event):
     assert not rig.delivery.retry_due()
 
 
-def test_a_sender_that_died_mid_send_is_taken_over_after_its_lease(rig, event):
+def test_a_crash_after_the_send_never_sends_it_again_and_reports_it_unknown(rig, event, caplog):
     requested = code_event(event)
-    rig.sms.failures = [SystemExit("the process died while sending")]
+    rig.sms.after = [SystemExit("killed after the message left, before its outcome was stored")]
     with pytest.raises(SystemExit):
         rig.notifier.handle(requested)
-    rig.notifier.handle(requested)  # the redelivery after the restart sends no second copy meanwhile
-    assert rig.sms.sent == [] and not rig.delivery.retry_due()
+    rig.notifier.handle(requested)  # redelivered after the restart while the claim's lease runs
+    assert not rig.delivery.retry_due() and rig.log.docs[requested.event_id]["state"] == "sending"
     rig.clock.advance(seconds=61)
-    assert rig.delivery.retry_due() and len(rig.sms.sent) == 1
+    rig.notifier.handle(requested)  # redelivered after the lease: outcome unknown, not resent
+    doc = rig.log.docs[requested.event_id]
+    assert doc["state"] == "unknown" and "message" not in doc  # the code is not kept
     assert not rig.delivery.retry_due()
+    assert len(rig.sms.sent) == 1 and rig.outcomes.events == {}
+    assert "notification outcome unknown" in caplog.text
+
+
+def test_a_dead_claim_is_settled_by_the_retrier_too(rig, event):
+    requested = code_event(event)
+    rig.sms.failures = [SystemExit("the process died mid-attempt")]
+    with pytest.raises(SystemExit):
+        rig.notifier.handle(requested)
+    assert not rig.delivery.retry_due()  # a live lease: its sender may still answer
+    rig.clock.advance(seconds=61)
+    assert rig.delivery.retry_due() and not rig.delivery.retry_due()
+    assert rig.log.docs[requested.event_id]["state"] == "unknown" and rig.sms.sent == []
+
+
+def test_a_gateway_that_took_the_request_but_never_answered_is_not_asked_again(rig, event):
+    rig.sms.failures = [OutcomeUnknown("SMS gateway gave no answer: ReadTimeout")]
+    requested = code_event(event)
+    rig.notifier.handle(requested)
+    rig.clock.advance(minutes=10)
+    assert not rig.delivery.retry_due()
+    rig.notifier.handle(requested)
+    assert rig.sms.sent == [] and rig.log.docs[requested.event_id]["state"] == "unknown"
+    assert rig.outcomes.events == {}
+
+
+def test_an_error_before_sending_releases_the_claim_and_the_retry_sends_once(rig, event):
+    requested = code_event(event)
+    rig.sms.failures = [TransientSendError("connection refused")]
+    rig.notifier.handle(requested)
+    assert rig.log.docs[requested.event_id]["state"] == "retry"
+    rig.clock.advance(seconds=2)
+    rig.notifier.handle(requested)  # a redelivery leaves a scheduled retry to the retrier
+    assert rig.delivery.retry_due() and not rig.delivery.retry_due()
+    rig.clock.advance(minutes=5)
+    rig.notifier.handle(requested)
+    assert not rig.delivery.retry_due()
+    assert len(rig.sms.sent) == 1 and rig.log.docs[requested.event_id]["state"] == "sent"
+    [(kind, _)] = rig.outcomes.events.values()
+    assert kind == "NotificationSent"
 
 
 def test_account_notices_go_to_the_confirmed_contact_in_the_account_locale(rig, event):

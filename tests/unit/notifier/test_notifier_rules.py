@@ -1,10 +1,10 @@
-"""Pure rules: SMS length (GSM-7 / UCS-2), masking, back-off, contacts read model."""
+"""Pure rules: SMS length (GSM-7 / UCS-2), masking, back-off, delivery decisions, contacts read model."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from notifier.domain import Backoff, contact_update, mask, sms_segments
+from notifier.domain import Backoff, after_attempt, contact_update, mask, on_repeat, sms_segments
 
 
 def test_latin_sms_is_gsm7_160_per_segment_and_cyrillic_is_ucs2_70():
@@ -48,3 +48,22 @@ def test_a_released_phone_is_told_by_email_only_when_the_email_is_confirmed():
     told = plan("e1", "ContactReleased", p, Contacts(account, None, "a@b.ru", email_confirmed=True))
     assert [(n.channel, n.to, n.template) for n in told] == [("email", "a@b.ru", "contact_released")]
     assert plan("e1", "ContactReleased", p, Contacts(account, None, "a@b.ru")) == []
+
+
+def test_only_an_attempt_that_surely_sent_nothing_is_retried():
+    b = Backoff(max_attempts=3)
+    assert after_attempt(None, 1, b) == "sent"
+    assert after_attempt("transient", 1, b) == "retry"
+    assert after_attempt("transient", 3, b) == "failed"  # retries exhausted
+    assert after_attempt("permanent", 1, b) == "failed"
+    assert after_attempt("unknown", 1, b) == "unknown"  # it may have left: never resent
+
+
+def test_a_notice_seen_again_emits_a_known_outcome_and_expires_only_a_dead_claim():
+    now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    earlier, later = now - timedelta(seconds=1), now + timedelta(seconds=1)
+    assert on_repeat("sent", later, now) == on_repeat("failed", earlier, now) == "emit"
+    assert on_repeat("sending", later, now) == "wait"  # its sender may still answer
+    assert on_repeat("sending", earlier, now) == on_repeat("sending", now, now) == "expire"
+    assert on_repeat("retry", earlier, now) == "wait"  # the retrier owns it
+    assert on_repeat("unknown", earlier, now) == "wait"  # reported once, never resent

@@ -11,6 +11,7 @@ from identity.api.schemas import Problem, RegionOut, RegistrationIn, Registratio
 from identity.domain import passwords
 from identity.handlers.registration import NewAccount, register
 from identity.regions import regions
+from kabinet.write_gate import appends_nothing
 
 blp = Blueprint("registration", __name__, url_prefix="/api/v1", description="Registration and its helpers")
 
@@ -20,6 +21,9 @@ blp = Blueprint("registration", __name__, url_prefix="/api/v1", description="Reg
 @blp.response(201, RegistrationOut)
 @blp.alt_response(409, schema=Problem, description="The login is taken (case-insensitive)")
 @blp.alt_response(422, schema=Problem, description="Bad input; `errors` names every bad field")
+@blp.alt_response(
+    429, schema=Problem, description="Too many registrations per address, phone or email; see `Retry-After`"
+)
 def post_registration(data: dict[str, Any]) -> dict[str, Any]:
     """Register; the account waits for a confirmed contact (a code goes to `confirm_via`)."""
     fields = {k: data[k] for k in NewAccount.__dataclass_fields__}
@@ -33,6 +37,7 @@ def post_registration(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/password-strength", methods=["POST"])
+@appends_nothing
 @blp.arguments(StrengthIn)
 @blp.response(200, StrengthOut)
 def post_strength(data: dict[str, Any]) -> passwords.Strength:

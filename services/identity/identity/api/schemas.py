@@ -64,6 +64,7 @@ class Problem(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     attempts_left = fields.Integer()
     retry_after = fields.Integer()
+    reason = fields.String(metadata={"description": "Which limit a 429 hit, e.g. `registrations-per-ip`"})
 
 
 class RegistrationIn(Schema):

@@ -1,4 +1,4 @@
-"""Registration: reserve the login, store the hash, append UserRegistered; tell owners of reused contacts."""
+"""Registration: quotas, login reservation, hash, UserRegistered; owners of reused contacts are told."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from identity.eventstore import Audit
 from identity.gateway import Gateway
 from identity.handlers.common import note_reuse
 from identity.masks import mask
+from identity.throttle import pseudonym
+
+_QUOTA_WHAT = {
+    "ip": "registrations from this address",
+    "phone": "registrations for this phone number",
+    "email": "registrations for this email",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +50,8 @@ class Registration:
 
 
 def register(gw: Gateway, new: NewAccount, audit: Audit) -> Registration:
-    """Register an account; `LoginTaken` when the login is held (whatever its case)."""
+    """Register an account; `LoginTaken` when the login is held (any case), `Throttled` past a quota."""
+    limit_registrations(gw, new, audit)
     account_id, credential_id = str(uuid.uuid4()), str(uuid.uuid4())
     password_hash = gw.hasher.hash(new.password)  # before the reservation: it keeps the window short
     gw.accounts.reserve_login(login_key(new.login), account_id)
@@ -64,3 +72,23 @@ def register(gw: Gateway, new: NewAccount, audit: Audit) -> Registration:
     return Registration(
         account_id, "pending_confirmation", new.confirm_via, mask(new.confirm_via, destination), expires_at
     )
+
+
+def limit_registrations(gw: Gateway, new: NewAccount, audit: Audit) -> None:
+    """Count the attempt per client address, phone and email (each may cost an SMS), before any hashing."""
+    p, secret = gw.settings.throttling, gw.settings.prehash_key
+    per_contact = (p.registrations_per_contact, p.registrations_contact_window_seconds)
+    quotas = [
+        ("phone", pseudonym(secret, f"phone:{new.phone}"), *per_contact),
+        ("email", pseudonym(secret, f"email:{new.email.casefold()}"), *per_contact),
+    ]
+    if audit.ip:
+        quotas.insert(0, ("ip", audit.ip, p.registrations_per_ip, p.registrations_ip_window_seconds))
+    for kind, subject, limit, window in quotas:
+        gw.throttle.take(
+            f"registration-{kind}:{subject}",
+            limit=limit,
+            window_seconds=window,
+            reason=f"registrations-per-{kind}",
+            what=_QUOTA_WHAT[kind],
+        )
