@@ -22,6 +22,8 @@ class ConsumerSpec:
     build: Callable[[Runtime], Handler]
     # a pure projection: writes only its own Mongo collections, so `kabinet.ops rebuild` may re-run it
     replayable: bool = False
+    # the collections a replayable consumer owns: what a rebuild diffs and cuts over, even when empty
+    collections: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

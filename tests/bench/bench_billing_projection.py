@@ -7,10 +7,10 @@ Publishes a mix of `BillingAccountUpserted` / `BalanceChanged` events (the first
 account is an upsert, then 80 % balance changes, 20 % re-upserts; ~10 events per account) to a
 fresh billing feed topic, then:
 
-1. **projection** — billing-link's registered `billing-feed` consumer (`CONSUMERS["billing-feed"]`,
-   built by `build_loop` exactly as `python -m billing_link consume` builds it: group consumer,
-   decode, the feed handler with its offset-guarded directory writes, per-batch commits) consumes
-   the topic into a fresh database until every event is handled;
+1. **projection** — billing-link's registered `projection` consumer (`CONSUMERS["projection"]`,
+   reading only the feed topic here, built by `build_loop` as `python -m billing_link consume`
+   builds it: group consumer, decode, the offset-guarded directory writes, per-batch commits)
+   consumes the topic into a fresh database until every event is handled;
 2. **raw** — the same updates (the feed handler's own `CHANGES` functions over the same payloads)
    written with pymongo `bulk_write` (ordered batches of upserts, one command each; 99 per batch,
    see `BULK_BATCH`) into another collection of the same database.
@@ -46,9 +46,9 @@ CURRENCY = "RUB"
 REGIONS = ("RU-MOW", "RU-SPE", "RU-NVS", "RU-TA", "RU-KDA")
 TYPES = ("internet", "tv", "personal_account", "home_phone", "mobile")
 PHONE_TYPES = (3, 4)
-# FerretDB v1 (SQLite backend) never answers an `update` command of 100 or more statements that
-# modify existing documents (and that database stays locked until the server restarts): 99 is the
-# largest safe ordered batch there.
+# Unpatched FerretDB v1 held a backend connection per statement of an `update` command until the
+# command ended, so a bulk bigger than its pool hung the server (deploy/ferretdb/patches fixes it);
+# 99 stays below the SQLite backend's pool, for servers built before the patch.
 BULK_BATCH = 99
 
 
@@ -130,11 +130,12 @@ def publish(runtime: Any, topic: str, events: int, accounts: int, seed: int) -> 
 
 
 def project(runtime: Any, events: int, timeout: float) -> dict[str, Any]:
-    """Run billing-link's registered feed consumer until every event is handled."""
+    """Run billing-link's registered directory projection (feed only) until every event is handled."""
     from billing_link.consumers import CONSUMERS
+    from kabinet.contracts.topics import BILLING_FEED
     from kabinet.service import build_loop
 
-    spec = CONSUMERS["billing-feed"]
+    spec = replace(CONSUMERS["projection"], topics=(BILLING_FEED,))
     first: list[float] = []
 
     def timed(rt: Any) -> Any:

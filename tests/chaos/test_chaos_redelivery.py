@@ -25,7 +25,7 @@ from kabinet.contracts import topics
 from notifier.bootstrap import build_notifier
 from notifier.config import Settings as NotifierSettings
 from notifier.consumers import CONSUMERS as NOTIFIER
-from notifier.consumers import message_handler
+from notifier.consumers import build_contacts, message_handler
 from verification.consumers import CONSUMERS as VERIFICATION
 
 pytestmark = pytest.mark.e2e
@@ -123,14 +123,22 @@ def test_every_event_delivered_three_times_leaves_identical_projections(chaos_su
 
     once, drop_once = checks.rebuild(
         mongo_client,
-        routed(p, (notifier_with(once_sent), NOTIFIER["messages"].topics)),
+        routed(
+            p,
+            (build_contacts, NOTIFIER["contacts"].topics),
+            (notifier_with(once_sent), NOTIFIER["messages"].topics),
+        ),
         records,
         service="notifier",
         suite_env=suite.env,
     )
     thrice, drop_thrice = checks.rebuild(
         mongo_client,
-        routed(p, (notifier_with(thrice_sent), NOTIFIER["messages"].topics)),
+        routed(
+            p,
+            (build_contacts, NOTIFIER["contacts"].topics),
+            (notifier_with(thrice_sent), NOTIFIER["messages"].topics),
+        ),
         records,
         times=3,
         replays=3,

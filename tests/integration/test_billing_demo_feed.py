@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from support import drive
@@ -13,6 +14,7 @@ from billing_link.consumers import CONSUMERS
 from billing_link.demo import demo_envelopes, publish
 from billing_link.demo_data import accounts
 from billing_link.domain import Service
+from kabinet.contracts.topics import BILLING_FEED
 from kabinet.runtime import Runtime
 from kabinet.service import build_loop
 
@@ -36,7 +38,8 @@ def test_the_demo_feed_is_published_once_and_projected(settings: Settings, runti
     assert publish(envelopes, settings) == (len(envelopes), 0)
     assert publish(envelopes, settings) == (0, len(envelopes))
 
-    consumer, loop = build_loop(runtime, CONSUMERS["billing-feed"])
+    spec = replace(CONSUMERS["projection"], topics=(BILLING_FEED,))  # the directory's consumer, feed only
+    consumer, loop = build_loop(runtime, spec)
     try:
         drive(loop, lambda: loop.stats.handled >= len(envelopes), what="the demo accounts")
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -80,7 +81,8 @@ def feed(runtime: Runtime) -> Feed:
 
 @pytest.fixture
 def loop(runtime: Runtime) -> Iterator[Any]:
-    consumer, loop = build_loop(runtime, CONSUMERS["billing-feed"])
+    # the directory is the projection consumer's; here it reads only the feed
+    consumer, loop = build_loop(runtime, replace(CONSUMERS["projection"], topics=(BILLING_FEED,)))
     loop.consumer = consumer
     yield loop
     consumer.close(autocommit=False)
@@ -125,7 +127,7 @@ def test_an_older_message_never_overwrites_a_newer_one(runtime: Runtime, feed: F
     upsert = next(r for r in records if decode(r.value).event_type == "BillingAccountUpserted")
 
     w = wire(runtime)
-    handler = CONSUMERS["billing-feed"].build(runtime)
+    handler = CONSUMERS["projection"].build(runtime)
     handler(decode(upsert.value), upsert)  # the upsert again, after the balance change
     doc = w.directory.doc(acc["account_number"])
     assert doc is not None and doc["balance"]["amount"] == "50.00"

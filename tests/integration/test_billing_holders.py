@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +36,8 @@ def runtime(service_env: dict[str, str]) -> Iterator[Runtime]:
 
 @pytest.fixture
 def loop(runtime: Runtime) -> Iterator[Any]:
-    consumer, loop = build_loop(runtime, CONSUMERS["accounts"])
+    # subscribers are the projection consumer's; here it reads only identity's and verification's topics
+    consumer, loop = build_loop(runtime, replace(CONSUMERS["projection"], topics=(ACCOUNTS, VERIFICATION)))
     yield loop
     consumer.close(autocommit=False)
 

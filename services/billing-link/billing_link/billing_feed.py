@@ -1,4 +1,10 @@
-"""The billing feed consumer: feed event → directory write (offset-guarded) → link effects."""
+"""The billing feed: its messages as directory updates, and the feed consumer's link effects.
+
+The directory itself is the `projection` consumer's (`feed_update` gives it each message's
+update); the `billing-feed` consumer only runs effects — ending links, telling of low
+balances — guarded by positions of its own (`billing_feed_marks`, offset-guarded like the
+directory), so a redelivered or older message runs nothing twice.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,17 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from billing_link.directory import BillingDirectory, Outcome, Position
+from pymongo.database import Database
+
+from billing_link.directory import Outcome, Position, PositionedDocs
 from billing_link.domain import is_low
 from billing_link.handlers import Deps, end_links, warn_low_balance
-from billing_link.subscribers import SubscriberDirectory
 from kabinet.consumer import Handler, Poison, Record
 from kabinet.contracts import Envelope
+from kabinet.mongo import Doc
 
 Update = dict[str, Any]
+FEED_MARKS = "billing_feed_marks"
 
 
 def _upserted(p: Mapping[str, Any], at: datetime) -> Update:
@@ -51,50 +60,56 @@ class LowBalance:
     max_age: timedelta = timedelta(hours=24)
 
 
-def feed_handler(
-    directory: BillingDirectory, subscribers: SubscriberDirectory, deps: Deps, low: LowBalance
-) -> Handler:
-    """The handler of `billing.accounts.events`."""
+def feed_update(envelope: Envelope, record: Record) -> tuple[str, Position, Update]:
+    """A feed message's account number, position and directory update; `Poison` if it is not one."""
+    change = CHANGES.get(envelope.event_type)
+    if change is None:
+        raise Poison(f"{envelope.event_type} is not a billing feed event")
+    number = envelope.payload["account_number"]
+    if record.key is None or record.key.decode(errors="replace") != number:
+        raise Poison(f"message key {record.key!r} is not the account number {number}")
+    return number, Position(record.partition, record.offset), change(envelope.payload, envelope.occurred_at)
+
+
+def feed_marks(db: Database[Doc]) -> PositionedDocs:
+    """The feed consumer's own positions per account number (not a projection: never rebuilt)."""
+    return PositionedDocs(db, FEED_MARKS)
+
+
+def feed_handler(marks: PositionedDocs, deps: Deps, low: LowBalance) -> Handler:
+    """The handler of `billing.accounts.events`: link effects of each newer message."""
 
     def handle(envelope: Envelope, record: Record) -> None:
-        change = CHANGES.get(envelope.event_type)
-        if change is None:
-            raise Poison(f"{envelope.event_type} is not a billing feed event")
+        number, position, _ = feed_update(envelope, record)
         payload = envelope.payload
-        number = payload["account_number"]
-        if record.key is None or record.key.decode(errors="replace") != number:
-            raise Poison(f"message key {record.key!r} is not the account number {number}")
-        position = Position(record.partition, record.offset)
-        update = change(payload, envelope.occurred_at)
         if "balance" in payload:
-            outcome = directory.apply_balance(
-                number, position, update, low=is_low(payload["balance"]["amount"], low.threshold)
+            outcome = marks.apply_balance(
+                number, position, {}, low=is_low(payload["balance"]["amount"], low.threshold)
             )
         else:
-            outcome = directory.apply(number, position, update)
+            outcome = marks.apply(number, position, {})
         if outcome is not Outcome.STALE:  # effects of a redelivered latest message are re-run: idempotent
-            _effects(envelope, subscribers, deps)
-            _warn_if_crossed(envelope, position, directory, deps, low)
+            _effects(envelope, deps)
+            _warn_if_crossed(envelope, position, marks, deps, low)
 
     return handle
 
 
 def _warn_if_crossed(
-    envelope: Envelope, position: Position, directory: BillingDirectory, deps: Deps, low: LowBalance
+    envelope: Envelope, position: Position, marks: PositionedDocs, deps: Deps, low: LowBalance
 ) -> None:
     if "balance" not in envelope.payload or datetime.now(UTC) - envelope.occurred_at > low.max_age:
         return  # a replay of old history tells nobody about long-gone balances
-    doc = directory.doc(envelope.payload["account_number"])
+    doc = marks.doc(envelope.payload["account_number"])
     if doc is not None and doc.get("low_crossed") and (doc.get("_p"), doc.get("_o")) == astuple(position):
         cause = f"{position.partition}:{position.offset}"
         balance = envelope.payload["balance"]
         warn_low_balance(deps, doc["_id"], cause=cause, balance=balance, threshold=low.threshold)
 
 
-def _effects(envelope: Envelope, subscribers: SubscriberDirectory, deps: Deps) -> None:
+def _effects(envelope: Envelope, deps: Deps) -> None:
     payload = envelope.payload
     if envelope.event_type == "NumberReleased":
-        subscribers.phone_released(payload["phone"], envelope.occurred_at)
         end_links(deps, payload["account_number"], "number_released", payload["phone"])
     elif payload.get("status") == "terminated":
         end_links(deps, payload["account_number"], "terminated")

@@ -9,6 +9,7 @@ from billing_link.consumers import CONSUMERS
 from billing_link.directory import BillingDirectory
 from billing_link.eventstore import LinkStore
 from billing_link.handlers import Deps
+from billing_link.mirror import MirrorKeys
 from billing_link.projection import LinkViews
 from billing_link.queries import ServiceQueries
 from billing_link.subscribers import SubscriberDirectory
@@ -30,7 +31,7 @@ class Wiring:
 
 def wire(runtime: Runtime) -> Wiring:
     """Mongo adapters over the runtime's database and event store."""
-    directory = BillingDirectory(runtime.db)
+    directory = BillingDirectory(runtime.db, keys=MirrorKeys.of(runtime.keys))
     subscribers = SubscriberDirectory(runtime.db)
     views = LinkViews(runtime.db)
     deps = Deps(links=LinkStore(runtime.store), views=views, directory=directory, subscribers=subscribers)
@@ -38,11 +39,12 @@ def wire(runtime: Runtime) -> Wiring:
 
 
 def setup(runtime: Runtime) -> None:
-    """Indexes of the event store and of every projection."""
+    """Indexes of the event store and of every projection; the mirror's plain documents minimised."""
     runtime.store.create_indexes()
     w = wire(runtime)
     for adapter in (w.directory, w.subscribers, w.views):
         adapter.create_indexes()
+    w.directory.minimise_plain()  # a mirror written before minimisation (`migrate`)
 
 
 SERVICE = ServiceDef(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from billing_link.domain import (
@@ -25,10 +26,11 @@ PRODUCER = "billing-link"
 
 @dataclass(frozen=True)
 class Loaded:
-    """A link's state and the version it is at (0: no such stream)."""
+    """A link's state, the version it is at (0: no such stream) and that version's time."""
 
     state: Link | None
     version: int
+    at: datetime | None = None
 
 
 class LinkStore:
@@ -37,18 +39,23 @@ class LinkStore:
     def __init__(self, store: EventStore) -> None:
         self._store = store
 
-    def load(self, link_id: str) -> Loaded:
-        """Replay the stream of `link_id`."""
-        envelopes = self._store.load(link_id)
+    def load(self, link_id: str, upto: int | None = None) -> Loaded:
+        """Replay the stream of `link_id` (up to version `upto`)."""
+        envelopes = [e for e in self._store.load(link_id) if upto is None or e.stream_version <= upto]
         state = fold(from_envelope(e) for e in envelopes)
-        return Loaded(state, envelopes[-1].stream_version if envelopes else 0)
+        if not envelopes:
+            return Loaded(state, 0)
+        return Loaded(state, envelopes[-1].stream_version, envelopes[-1].occurred_at)
 
-    def append(self, link_id: str, version: int, event: Event) -> None:
-        """Store `event` at `version`, or raise `ConcurrencyConflict`."""
+    def append(self, link_id: str, version: int, event: Event) -> datetime:
+        """Store `event` at `version`, or raise `ConcurrencyConflict`; the time it is stored at."""
         event_type, payload = to_payload(event)
-        self._store.append(
-            next_event(event_type, payload, producer=PRODUCER, stream_id=link_id, stream_version=version)
+        envelope = next_event(
+            event_type, payload, producer=PRODUCER, stream_id=link_id, stream_version=version
         )
+        self._store.append(envelope)
+        at: datetime = envelope.occurred_at
+        return at
 
 
 def _service(service: Service) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from billing_link.domain import (
@@ -37,13 +38,13 @@ class Links(Protocol):
 
     def load(self, link_id: str) -> Loaded: ...
 
-    def append(self, link_id: str, version: int, event: Event) -> None: ...
+    def append(self, link_id: str, version: int, event: Event) -> datetime: ...
 
 
 class Views(Protocol):
     """The link view."""
 
-    def save(self, link: Link, version: int) -> bool: ...
+    def save(self, link: Link, version: int, at: datetime) -> bool: ...
 
     def live_on_account(
         self, account_number: str, identifier: str | None = None, *, linked_only: bool = False
@@ -138,11 +139,6 @@ def _always(command: Command) -> Callable[[Link | None], Command]:
     return lambda _: command
 
 
-def refresh_view(deps: Deps, link_id: str) -> None:
-    """Rewrite the view of a link from its stream (heals a crash between append and view)."""
-    _execute(deps, link_id, lambda _: None)
-
-
 def _execute(
     deps: Deps, link_id: str, command_for: Callable[[Link | None], Command | None]
 ) -> tuple[Link | None, list[Event]]:
@@ -151,15 +147,15 @@ def _execute(
         loaded = deps.links.load(link_id)
         command = command_for(loaded.state)
         events = decide(loaded.state, command) if command is not None else []
-        state, version = loaded.state, loaded.version
+        state, version, at = loaded.state, loaded.version, loaded.at
         try:
             for event in events:
-                deps.links.append(link_id, version + 1, event)
+                at = deps.links.append(link_id, version + 1, event)
                 state, version = evolve(state, event), version + 1
         except ConcurrencyConflict:
             log.info("concurrent append, retrying", extra={"link_id": link_id})
             continue
-        if state is not None:
-            deps.views.save(state, version)
+        if state is not None and at is not None:  # the view's time is its version's: a rebuild agrees
+            deps.views.save(state, version, at)
         return state, events
     raise ConcurrencyConflict(f"{link_id}: gave up after {_ATTEMPTS} attempts")

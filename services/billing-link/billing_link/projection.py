@@ -1,8 +1,15 @@
-"""The link view: each link's latest state, written with its stream version (newer wins)."""
+"""The link view: each link's latest state, written with its stream version (newer wins).
+
+Written by the request that appends to a link (read-your-writes) and by the `projection`
+consumer from `kabinet.services.events`, both at the stream version and with that
+version's time, so whichever comes second changes nothing and a rebuild reproduces it.
+An erased account's links keep only a tombstone (status `erased`, no identifying field).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
@@ -13,6 +20,7 @@ from kabinet.idempotence import apply_versioned
 from kabinet.mongo import Doc
 
 LIVE = ["pending_proof", "linked"]
+GONE = ("region", "identifier", "account_number", "proof_destination", "reason")  # of an erased account
 
 
 class LinkViews:
@@ -26,9 +34,9 @@ class LinkViews:
         self.coll.create_index([("account_id", ASCENDING), ("status", ASCENDING)])
         self.coll.create_index([("account_number", ASCENDING), ("status", ASCENDING)])
 
-    def save(self, link: Link, version: int) -> bool:
-        """Record `link` as of stream `version`; an older or equal version changes nothing."""
-        doc = {
+    def save(self, link: Link, version: int, at: datetime, *, erased: bool = False) -> bool:
+        """Record `link` as of stream `version` (at `at`); an older or equal version changes nothing."""
+        doc: dict[str, Any] = {
             "account_id": link.account_id,
             "region": link.service.region,
             "type": link.service.type,
@@ -38,18 +46,19 @@ class LinkViews:
             "proof_destination": link.proof_destination,
             "linked_via": link.linked_via,
             "reason": link.reason,
-            "updated_at": datetime.now(UTC),
+            "updated_at": at,
         }
-        return bool(apply_versioned(self.coll, link.link_id, version, {"$set": doc}))
+        if not erased:
+            return bool(apply_versioned(self.coll, link.link_id, version, {"$set": doc}))
+        kept = {k: v for k, v in doc.items() if k not in GONE} | {"status": "erased"}
+        update = {"$set": kept, "$unset": dict.fromkeys(GONE, "")}
+        return bool(apply_versioned(self.coll, link.link_id, version, update))
 
     def forget(self, account_id: str) -> int:
         """An erased account's links: status `erased`, every identifying field gone (versions kept,
         so a replayed older event changes nothing)."""
-        gone = {k: "" for k in ("region", "identifier", "account_number", "proof_destination", "reason")}
-        result = self.coll.update_many(
-            {"account_id": account_id}, {"$set": {"status": "erased"}, "$unset": gone}
-        )
-        return result.modified_count
+        update = {"$set": {"status": "erased"}, "$unset": dict.fromkeys(GONE, "")}
+        return self.coll.update_many({"account_id": account_id}, update).modified_count
 
     def live_on_account(
         self, account_number: str, identifier: str | None = None, *, linked_only: bool = False

@@ -12,9 +12,10 @@ from identity.config import Settings
 from identity.consumers import CONSUMERS
 from identity.downstream import Downstream
 from identity.erasure import Erasure
-from identity.eventstore import Accounts, MongoCredentials
+from identity.eventstore import open_accounts
 from identity.exports import ExportReader
 from identity.gateway import Gateway
+from identity.indexes import throttle_index
 from identity.projection import Projection
 from identity.queries import Queries
 from identity.security import AccessTokens, PasswordHasher
@@ -37,7 +38,7 @@ def setup(runtime: Runtime) -> None:
     runtime.store.create_indexes()
     sessions = SessionStore(runtime.db)
     sessions.create_indexes()
-    Projection(runtime.db, sessions).create_indexes()
+    Projection(runtime.db).create_indexes()
     runtime.keys.create_indexes()
 
 
@@ -47,7 +48,7 @@ def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
     timeout = settings.downstream_timeout
     return Gateway(
         settings=settings,
-        accounts=Accounts(runtime.store, MongoCredentials(runtime.db["credentials"])),
+        accounts=open_accounts(runtime),
         directory=Queries(runtime.db),
         hasher=PasswordHasher(
             rounds=settings.bcrypt_rounds, key=settings.prehash_key, concurrency=settings.hash_concurrency
@@ -55,7 +56,7 @@ def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
         common_passwords=common_passwords(),
         sessions=SessionStore(runtime.db, refresh_ttl=timedelta(seconds=settings.refresh_ttl)),
         tokens=AccessTokens(secret=settings.jwt_secret, ttl_seconds=settings.access_ttl),
-        throttle=Throttle(runtime.db["throttle"], settings.throttling),
+        throttle=Throttle(runtime.db["throttle"], settings.throttling, throttle_index(runtime.keys)),
         verification=Downstream("verification", settings.verification_url, http, timeout=timeout),
         billing_link=Downstream("billing-link", settings.billing_link_url, http, timeout=timeout),
         erasure=Erasure(runtime.db, runtime.keys, topic_prefix=runtime.infra.topic_prefix),

@@ -1,45 +1,72 @@
-"""Registry of the identity service's consumers: group, topics, handler."""
+"""Registry of the identity service's consumers: group, topics, handler.
+
+`projection` is the pure read model (replayable by `kabinet.ops rebuild`); `effects` does
+what must happen once per account event beyond the read model (sessions, erasure keys).
+"""
 
 from __future__ import annotations
 
+from identity.domain.rules import login_key
 from identity.erasure import Erasure
-from identity.eventstore import Accounts, MongoCredentials
+from identity.eventstore import account_stream, open_accounts
 from identity.handlers.events import on_billing_event, on_verification_event
-from identity.projection import Projection
+from identity.projection import COLLECTIONS, Projection
 from identity.sessions import SessionStore
 from kabinet.consumer import Handler, Record
 from kabinet.contracts import Envelope, topics
+from kabinet.eventstore import EventStore
+from kabinet.privacy.crypto import ERASED
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 
 
 def build_projection(runtime: Runtime) -> Handler:
-    """The read model from the service's own account events (and notices sent, for exports).
-
-    AccountErased also completes the erasure (idempotent): should the request that erased
-    the account have died before destroying its keys, this finishes the job.
-    """
-    projection = Projection(runtime.db, SessionStore(runtime.db))
-    erasure = Erasure(runtime.db, runtime.keys, topic_prefix=runtime.infra.topic_prefix)
+    """The read model from the service's own account events (and notices sent, for exports)."""
+    projection = Projection(runtime.db)
 
     def handle(env: Envelope, _record: Record) -> None:
-        if env.event_type == "AccountErased":
-            p = env.payload
-            erasure.complete(
-                str(p["account_id"]),
-                requested_by=p["requested_by"],
-                erased_at=p["erased_at"],
-                event_id=env.event_id,
-                login_key=projection.login_key(str(p["account_id"])),
-            )
         projection.apply(env)
 
     return handle
 
 
+def build_effects(runtime: Runtime) -> Handler:
+    """PasswordChanged → older sessions revoked; AccountErased → the erasure completed (idempotent).
+
+    Both are also done at once by the request; here they are guaranteed: should the request
+    have died before revoking or destroying the keys, this finishes the job.
+    """
+    sessions = SessionStore(runtime.db)
+    erasure = Erasure(runtime.db, runtime.keys, topic_prefix=runtime.infra.topic_prefix)
+
+    def handle(env: Envelope, _record: Record) -> None:
+        p = env.payload
+        if env.event_type == "PasswordChanged":
+            sessions.revoke_all(str(p["account_id"]), before=env.occurred_at)
+        elif env.event_type == "AccountErased":
+            account_id = str(p["account_id"])
+            erasure.complete(
+                account_id,
+                requested_by=p["requested_by"],
+                erased_at=p["erased_at"],
+                event_id=env.event_id,
+                login_key=login_key_of(runtime.store, account_id),
+                read_model=False,  # the projection consumer tombstones it from the same event
+            )
+
+    return handle
+
+
+def login_key_of(store: EventStore, account_id: str) -> str | None:
+    """The account's case-folded login from its stream (None once its keys are destroyed)."""
+    events = store.load(account_stream(account_id))
+    login = events[0].payload.get("login") if events else None
+    return login_key(login) if isinstance(login, str) and login != ERASED else None
+
+
 def build_confirmations(runtime: Runtime) -> Handler:
     """ContactConfirmed from verification → AccountActivated / ContactChanged on the account."""
-    accounts = Accounts(runtime.store, MongoCredentials(runtime.db["credentials"]))
+    accounts = open_accounts(runtime)
 
     def handle(env: Envelope, _record: Record) -> None:
         on_verification_event(accounts, env)
@@ -49,8 +76,8 @@ def build_confirmations(runtime: Runtime) -> Handler:
 
 def build_numbers(runtime: Runtime) -> Handler:
     """NumberReleased from the billing feed → the confirmed phone is released (number recycling guard)."""
-    accounts = Accounts(runtime.store, MongoCredentials(runtime.db["credentials"]))
-    projection = Projection(runtime.db, SessionStore(runtime.db))
+    accounts = open_accounts(runtime)
+    projection = Projection(runtime.db)
 
     def handle(env: Envelope, _record: Record) -> None:
         on_billing_event(accounts, lambda phone: projection.owner_of("phone", phone), env)
@@ -60,8 +87,14 @@ def build_numbers(runtime: Runtime) -> Handler:
 
 CONSUMERS: dict[str, ConsumerSpec] = {
     "projection": ConsumerSpec(
-        "projection", "identity.projection", (topics.ACCOUNTS, topics.NOTIFICATIONS), build_projection
+        "projection",
+        "identity.projection",
+        (topics.ACCOUNTS, topics.NOTIFICATIONS),
+        build_projection,
+        replayable=True,
+        collections=COLLECTIONS,
     ),
+    "effects": ConsumerSpec("effects", "identity.effects", (topics.ACCOUNTS,), build_effects),
     "confirmations": ConsumerSpec(
         "confirmations", "identity.confirmations", (topics.VERIFICATION,), build_confirmations
     ),

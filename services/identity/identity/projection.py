@@ -1,33 +1,37 @@
-"""The gateway's read model, built only from `kabinet.accounts.events`.
+"""The gateway's read model, built from `kabinet.accounts.events` (and the notifier's outcomes).
+
+A pure projection (the `projection` consumer, replayable by `kabinet.ops rebuild`): it
+writes only `accounts`, `contacts` and `notifications`, each deterministically from the
+events. Session revocation and the erasure's key destruction are the `effects` consumer's.
 
 `accounts`: one document per account, updated with `apply_versioned` (the stream version
 is recorded with the change, so a redelivered event changes nothing). `contacts`: who has
 confirmed a phone or an email (`{_id: "phone:+7…" | "email:…", account_id}`), written
 before the versioned update so that a crash in between is repaired by the redelivery.
-On PasswordChanged every session started before it is revoked (also done at once by the
-request that changed it; here it is guaranteed). On AccountErased the account document
-becomes a tombstone (status only) and its contacts and sessions go; events of an erased
-account change nothing after that (a replay reads them as erased placeholders, which are
-skipped; the versioned tombstone refuses older versions).
+On AccountErased the account document becomes a tombstone (status and the erasure's time)
+and its contacts and notifications go; events of an erased account change nothing after
+that (a replay reads them as erased placeholders, which are skipped; the versioned
+tombstone refuses older versions).
 `notifications`: what the notifier sent to each account, for the subscriber's export.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.database import Database
 
 from identity.erasure.receipts import PROFILE_UNSET, tombstone
-from identity.sessions import SessionStore
 from kabinet.contracts import Envelope
 from kabinet.idempotence import apply_versioned
 from kabinet.mongo import Doc
 from kabinet.privacy.crypto import ERASED
 
 KIND_OF = {"sms": "phone", "email": "email"}
+COLLECTIONS = ("accounts", "contacts", "notifications")
 
 
 def contact_key(kind: str, value: str) -> str:
@@ -38,11 +42,10 @@ def contact_key(kind: str, value: str) -> str:
 class Projection:
     """Applies account events to the read model."""
 
-    def __init__(self, db: Database[Doc], sessions: SessionStore) -> None:
+    def __init__(self, db: Database[Doc]) -> None:
         self._accounts = db["accounts"]
         self._contacts = db["contacts"]
         self._notifications = db["notifications"]
-        self._sessions = sessions
 
     def create_indexes(self) -> None:
         """Lookups by login and by contact owner."""
@@ -92,13 +95,11 @@ class Projection:
             self._contacts.delete_one({"_id": contact_key("phone", p["value"]), "account_id": account_id})
             return {"$set": {"phone": {"value": p["value"], "confirmed": False}}}
         if t == "PasswordChanged":
-            self._sessions.revoke_all(account_id, before=env.occurred_at)
             return {"$set": {"password_changed_at": env.occurred_at}}
         if t == "AccountErased":
             self._contacts.delete_many({"account_id": account_id})
             self._notifications.delete_many({"account_id": account_id})
-            self._sessions.revoke_all(account_id, before=env.occurred_at)
-            return {"$set": tombstone(), "$unset": PROFILE_UNSET}
+            return {"$set": tombstone(_moment(p["erased_at"])), "$unset": PROFILE_UNSET}
         return {}
 
     def is_erased(self, account_id: str) -> bool:
@@ -157,3 +158,7 @@ def _registered(p: Mapping[str, Any], env: Envelope) -> dict[str, Any]:
         "pending": {},
         "registered_at": env.occurred_at,
     }
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

@@ -1,10 +1,16 @@
-"""Registry of the verification service's consumers, and the translation of requests into commands."""
+"""Registry of the verification service's consumers, and the translation of requests into commands.
+
+`challenges` is the pure projection (replayable by `kabinet.ops rebuild`): the challenge
+lookups from the service's own events, and the erased-subjects tombstones. `requests`
+opens challenges (appends) and keeps the send log.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from kabinet.consumer import Handler, Record
@@ -14,7 +20,9 @@ from kabinet.privacy.erased import ErasedSubjects
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 from verification.domain import Binding, Issue
+from verification.eventstore import Challenges
 from verification.handlers import Verification
+from verification.projection import CHALLENGES, ERASED_SUBJECTS, ChallengeProjection
 
 log = logging.getLogger(__name__)
 CHALLENGE_NS = uuid.UUID("5b0f8e7c-1c7d-4c55-9e55-6a2f4b3d9c01")
@@ -58,15 +66,16 @@ def issue_handler(
 ) -> Handler:
     """Consumer handler: translate the request event and open its challenge (idempotent).
 
-    AccountErased: the account's challenges and send log entries go (`forget`), and no
-    code is ever issued for it again (nor to an erased destination).
+    AccountErased: the account's send log entries go (`forget`); the challenges projection
+    drops its challenges and marks it erased (`erased`), and no code is ever issued for it
+    again (nor to an erased destination).
     """
 
     def handle(env: Envelope, record: Record) -> None:
         account = str(env.payload.get("account_id") or "")
-        if env.event_type == "AccountErased" and erased is not None and forget is not None:
-            erased.mark(account)
-            forget(account)
+        if env.event_type == "AccountErased":
+            if forget is not None:
+                forget(account)
             return
         if erased is not None and account in erased:
             return
@@ -88,19 +97,57 @@ def _log_fields(env: Envelope, cmd: Issue) -> Mapping[str, Any]:
     }
 
 
+def challenges_handler(repo: Challenges, projection: ChallengeProjection, erased: ErasedSubjects) -> Handler:
+    """Consumer handler: each challenge event → the challenge as of its version, in the lookups.
+
+    AccountErased: the account is marked erased (at the erasure's time) and its challenges
+    go; challenge events of an erased account change nothing after that.
+    """
+
+    def handle(env: Envelope, _record: Record) -> None:
+        p = env.payload
+        account = str(p.get("account_id") or "")
+        if env.event_type == "AccountErased":
+            erased.mark(account, _moment(p["erased_at"]))
+            projection.forget(account)
+        elif env.stream_id.startswith("challenge-") and account not in erased:
+            state, version = repo.load(str(p["challenge_id"]), upto=env.stream_version)
+            if state is not None:
+                projection.apply(state, version)
+
+    return handle
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
 def _build(runtime: Runtime) -> Handler:
     from verification.bootstrap import build_verification  # the composition root imports this registry
     from verification.config import Settings
-    from verification.projection import forget_account
+    from verification.projection import MongoSendLog
 
     return issue_handler(
         build_verification(runtime, Settings.from_env()),
         ErasedSubjects(runtime.db),
-        lambda account_id: forget_account(runtime.db, account_id),
+        MongoSendLog(runtime.db).forget,
     )
 
 
+def _build_challenges(runtime: Runtime) -> Handler:
+    projection = ChallengeProjection(runtime.db)
+    return challenges_handler(Challenges(runtime.store, projection), projection, ErasedSubjects(runtime.db))
+
+
 CONSUMERS: dict[str, ConsumerSpec] = {
+    "challenges": ConsumerSpec(
+        name="challenges",
+        group_id="verification.challenges",
+        topics=(topics.VERIFICATION, topics.ACCOUNTS),
+        build=_build_challenges,
+        replayable=True,
+        collections=(CHALLENGES, ERASED_SUBJECTS),
+    ),
     "requests": ConsumerSpec(
         name="requests",
         group_id="verification.requests",

@@ -36,11 +36,13 @@ class Challenges:
         self._store = store
         self._projection = projection
 
-    def load(self, challenge_id: str) -> tuple[Challenge | None, int]:
-        """The current state and stream version (None, 0 when there is no such challenge)."""
+    def load(self, challenge_id: str, upto: int | None = None) -> tuple[Challenge | None, int]:
+        """The state and stream version, current or as of version `upto` (None, 0: no such challenge)."""
         state: Challenge | None = None
         version = 0
         for env in self._store.load(stream_of(challenge_id)):
+            if upto is not None and env.stream_version > upto:
+                break
             state, version = evolve(state, to_event(env)), env.stream_version
         return state, version
 

@@ -1,8 +1,16 @@
-"""Read models of the verification service: live challenges (digests only) and the send log."""
+"""Read models of the verification service: live challenges (digests only) and the send log.
+
+`challenges` is a projection of the challenge streams: written by the request that saves
+a challenge (read-your-writes) and by the `challenges` consumer from
+`kabinet.verification.events`, both through `ChallengeProjection.apply` at the stream
+version, so whichever comes second changes nothing and a rebuild reproduces it. The
+send log is the budgets' own state, not a projection: it is never rebuilt.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
@@ -15,6 +23,7 @@ from verification.domain import Challenge
 
 CHALLENGES = "challenges"
 SENDS = "sends"
+ERASED_SUBJECTS = "erased_subjects"
 
 
 def scope_key(challenge: Challenge) -> str:
@@ -56,6 +65,10 @@ class ChallengeProjection:
         }
         apply_versioned(self._coll, c.challenge_id, version, {"$set": doc})
 
+    def forget(self, account_id: str) -> None:
+        """Drop an erased account's challenges (destinations, digests)."""
+        self._coll.delete_many({"account_id": account_id})
+
 
 class MongoSendLog:
     """Every code sent, keyed by contact and by account, for the hourly budgets."""
@@ -81,13 +94,12 @@ class MongoSendLog:
         """Drop entries no budget window can reach (no TTL indexes on FerretDB)."""
         self._coll.delete_many({"at": {"$lt": before}})
 
+    def forget(self, account_id: str) -> None:
+        """Drop an erased account's entries: its account key's, and the contact keys' of the same sends.
 
-def forget_account(db: Database[Doc], account_id: str) -> None:
-    """Drop an erased account's challenges (destinations, digests) and its send log entries."""
-    challenges = db[CHALLENGES]
-    destinations = {
-        d.get("destination") for d in challenges.find({"account_id": account_id}, ["destination"])
-    }
-    keys = [f"account:{account_id}"] + [f"contact:{str(d).lower()}" for d in destinations if d]
-    db[SENDS].delete_many({"key": {"$in": keys}})
-    challenges.delete_many({"account_id": account_id})
+        Found through the send ids (`<send_id>|<key>`), not the challenges: the challenges
+        projection may already have dropped them.
+        """
+        mine = self._coll.find({"key": f"account:{account_id}"}, projection=["_id"])
+        for send_id in {str(d["_id"]).split("|", 1)[0] for d in mine}:
+            self._coll.delete_many({"_id": {"$regex": f"^{re.escape(send_id)}\\|"}})

@@ -161,6 +161,11 @@ class Plan:
     target: str
 
     @property
+    def collections(self) -> list[str]:
+        """The collections the consumers declare they own (`ConsumerSpec.collections`)."""
+        return sorted({c for s in self.specs for c in s.collections})
+
+    @property
     def topics(self) -> list[str]:
         """The namespaced topics the consumers read."""
         return sorted({self.infra.topic_prefix + t for s in self.specs for t in s.topics})

@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from billing_link.domain import BillingRecord, Event, Link, Person, Service, Subscriber, fold
+from billing_link.domain import (
+    BillingRecord,
+    Event,
+    Link,
+    Person,
+    Service,
+    Subscriber,
+    fold,
+    holder_print,
+    phone_print,
+)
 from billing_link.eventstore import Loaded
 from billing_link.handlers import Deps
 from kabinet.eventstore import ConcurrencyConflict
+from kabinet.privacy.blind import BlindIndex
+
+DIGEST = BlindIndex(b"unit-test-index-key", "billing-mirror").digest
 
 
 class FakeLinks:
@@ -23,11 +36,12 @@ class FakeLinks:
         events = self.streams.get(link_id, [])
         return Loaded(fold(events), len(events))
 
-    def append(self, link_id: str, version: int, event: Event) -> None:
+    def append(self, link_id: str, version: int, event: Event) -> datetime:
         events = self.streams.setdefault(link_id, [])
         if version != len(events) + 1:
             raise ConcurrencyConflict(f"{link_id}:{version}")
         events.append(event)
+        return datetime.now(UTC)
 
     def published(self) -> list[Event]:
         return [e for events in self.streams.values() for e in events]
@@ -39,7 +53,7 @@ class FakeViews:
     def __init__(self) -> None:
         self.docs: dict[str, tuple[int, Link]] = {}
 
-    def save(self, link: Link, version: int) -> bool:
+    def save(self, link: Link, version: int, at: datetime) -> bool:
         if link.link_id in self.docs and self.docs[link.link_id][0] >= version:
             return False
         self.docs[link.link_id] = (version, link)
@@ -110,14 +124,18 @@ def person(**overrides: Any) -> Person:
 
 
 def record(**overrides: Any) -> BillingRecord:
+    """A record as the directory reads it: `holder` (a Person) and `identifiers` (phones) as prints."""
+    holder = overrides.pop("holder", person())
+    phones = overrides.pop("identifiers", ())
     base = BillingRecord(
         account_number="770012345678",
         region="RU-MOW",
         service_type="internet",
-        identifiers=(),
-        holder=person(),
+        identifiers=tuple(phone_print(p, DIGEST) for p in phones),
+        holder=holder_print(holder, DIGEST),
         contract_phone="+79161234567",
         status="active",
+        digest=DIGEST,
     )
     return replace(base, **overrides)
 

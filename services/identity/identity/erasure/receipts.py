@@ -1,9 +1,11 @@
 """After AccountErased: destroy the subject's keys, drop identity's private data, keep a receipt.
 
-`complete` is idempotent: the API calls it at once and the projection consumer calls it
+`complete` is idempotent: the API calls it at once and the `effects` consumer calls it
 again when it reads AccountErased, so a crash between the event and the key destruction
-is repaired. The receipt (`erasure_receipts`, one per account) says what was destroyed,
-when, and which streams, topics and collections were checked; it holds no personal data.
+is repaired. The consumer leaves the read model (accounts, contacts, notifications) to the
+`projection` consumer, which tombstones it from the same event. The receipt
+(`erasure_receipts`, one per account) says what was destroyed, when, and which streams,
+topics and collections were checked; it holds no personal data.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from identity.indexes import throttle_index
+from identity.throttle import stored_id
 from kabinet.contracts import REGISTRY, UnknownEventType
 from kabinet.contracts.registry import UnknownEvent
 from kabinet.mongo import Doc
@@ -50,6 +54,7 @@ class Erasure:
         self._keys = keys
         self._receipts = db["erasure_receipts"]
         self._topics = [topic_prefix + t for t in REGISTRY.topics()]
+        self._throttle_ids = throttle_index(keys)
 
     def complete(
         self,
@@ -59,12 +64,13 @@ class Erasure:
         erased_at: datetime | str,
         event_id: str,
         login_key: str | None,
+        read_model: bool = True,
     ) -> Doc:
-        """Destroy keys, drop private data, check the streams, store the receipt (once)."""
+        """Destroy keys, drop private data (and the read model's, with `read_model`), store the receipt."""
         if isinstance(erased_at, str):
             erased_at = datetime.fromisoformat(erased_at)
         destroyed = self._keys.destroy(account_id)
-        deleted = self.drop_private(account_id, login_key)
+        deleted = self.drop_private(account_id, login_key, erased_at=erased_at if read_model else None)
         receipt = {
             "account_id": account_id,
             "requested_by": requested_by,
@@ -89,16 +95,26 @@ class Erasure:
             self._receipts.update_one({"_id": account_id}, update)
         return self.receipt(account_id) or receipt
 
-    def drop_private(self, account_id: str, login_key: str | None) -> dict[str, int]:
-        """Delete what identity keeps outside events; the read model keeps a tombstone."""
+    def drop_private(
+        self, account_id: str, login_key: str | None, *, erased_at: datetime | None = None
+    ) -> dict[str, int]:
+        """Delete what identity keeps outside events; with `erased_at`, tombstone the read model too."""
         db, by_account = self._db, {"account_id": account_id}
-        counts = {
-            name: db[name].delete_many(by_account).deleted_count
-            for name in ("credentials", "sessions", "refresh_tokens", "contacts", "notifications")
-        }
-        counts["throttle"] = db["throttle"].delete_many({"_id": f"login:{login_key}"}).deleted_count
-        db["accounts"].update_one({"_id": account_id}, {"$set": tombstone(), "$unset": PROFILE_UNSET})
+        names: tuple[str, ...] = ("credentials", "sessions", "refresh_tokens")
+        if erased_at is not None:
+            names += READ_MODEL
+        counts = {name: db[name].delete_many(by_account).deleted_count for name in names}
+        if login_key:
+            counts["throttle"] = self._drop_login_throttle(login_key)
+        if erased_at is not None:
+            update = {"$set": tombstone(erased_at), "$unset": PROFILE_UNSET}
+            db["accounts"].update_one({"_id": account_id}, update)
         return counts
+
+    def _drop_login_throttle(self, login_key: str) -> int:
+        key = f"login:{login_key}"  # stored as a keyed digest; a document from before digests as given
+        ids = [stored_id(self._throttle_ids, key), key]
+        return self._db["throttle"].delete_many({"_id": {"$in": ids}}).deleted_count
 
     def check_streams(self, account_id: str) -> dict[str, Any]:
         """Every stored event of the subject: how many, of which streams, any plain personal value left."""
@@ -119,15 +135,20 @@ class Erasure:
         self._receipts.update_one({"_id": account_id}, {"$push": {"scans": dict(report)}})
 
 
+READ_MODEL = ("contacts", "notifications")  # dropped by account; `accounts` keeps a tombstone
+# every field the projection sets but `status`: a tombstone is the same whatever events preceded it
 PROFILE_UNSET = {
     k: ""
-    for k in ("login", "login_key", "last_name", "first_name", "middle_name", "birth_date", "phone", "email")
-} | {"pending": ""}
+    for k in (
+        "login", "login_key", "last_name", "first_name", "middle_name", "birth_date", "phone", "email",
+        "pending", "region", "confirm_via", "locale", "registered_at", "password_changed_at",
+    )
+}  # fmt: skip
 
 
-def tombstone() -> dict[str, Any]:
-    """What the read model keeps of an erased account."""
-    return {"status": "erased", "erased_at": datetime.now(UTC)}
+def tombstone(erased_at: datetime) -> dict[str, Any]:
+    """What the read model keeps of an erased account (the erasure's own time: deterministic)."""
+    return {"status": "erased", "erased_at": erased_at}
 
 
 def plain_values(event_type: str, version: int, payload: Mapping[str, Any]) -> int:

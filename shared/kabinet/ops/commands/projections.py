@@ -107,7 +107,7 @@ def compute_diff(ctx: Context, args: argparse.Namespace, p: rebuild.Plan) -> Dif
     shadow = client[p.target]
     if rebuild.Positions(shadow).meta() is None:
         raise OpsError(f"{p.target} holds no rebuild: run `rebuild --service {args.service}` first")
-    collections = projdb.projection_collections(shadow, args.collection)
+    collections = projdb.projection_collections(shadow, [*p.collections, *args.collection])
     report = projdb.diff(
         client[p.infra.mongo_db], shadow, collections, ignore=args.ignore, details=args.details
     )
@@ -137,7 +137,7 @@ def run_hash(ctx: Context, args: argparse.Namespace) -> int:
     p = plan(ctx, args)
     client = ctx.mongo()
     db = client[p.target if args.shadow else p.infra.mongo_db]
-    names = args.collection or projdb.projection_collections(client[p.target])
+    names = args.collection or projdb.projection_collections(client[p.target], p.collections)
     for name, digest in projdb.hashes(db, names, args.ignore).items():
         ctx.say(f"{name:30} {db[name].count_documents({}):>8} {digest}")
     return 0
@@ -153,7 +153,9 @@ def run_determinism(ctx: Context, args: argparse.Namespace) -> int:
         for p in (first, second):
             rebuild.run(p, client, consumer, restart=True, ends=ends)
         a, b = client[first.target], client[second.target]
-        names = sorted(set(projdb.projection_collections(a)) | set(projdb.projection_collections(b)))
+        names = sorted(
+            set(projdb.projection_collections(a, first.collections)) | set(projdb.projection_collections(b))
+        )
         return _compare_runs(ctx, a, b, names, args.ignore)
     finally:
         if not args.keep:
