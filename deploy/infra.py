@@ -415,7 +415,7 @@ def _mongo_plan() -> list[Node]:
         return [Node("mongo", "mongod", port, str(root / "mongod"))]
     if backend == "sqlite":
         return [Node("mongo", "ferretdb", port, str(root / "ferretdb"))]
-    pg_port = _env_int("KABINET_PG_PORT", port + 10000)
+    pg_port = _env_int("KABINET_PG_PORT", port + 10000 if port + 10000 < 65536 else port - 10000)
     return [
         Node("postgres", "postgres", pg_port, str(root / "postgres")),
         Node("mongo", "ferretdb", port, str(root / "ferretdb-pg"), storage_port=pg_port),
