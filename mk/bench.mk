@@ -2,9 +2,10 @@
 # (and drops its own `bench` rule).
 #
 #   make bench        baselines (bcrypt bound, bare Flask, raw consume, raw bulk write), N virtual
-#                     subscribers end to end, login / read hammers, event→projection lag at 200/s,
-#                     a pyinstrument profile, then every other tests/bench/bench_*.py benchmark;
-#                     writes bench/results/<date>.json, .md and .png (~6 min + the others)
+#                     subscribers end to end, login / read / registration hammers, unknown- vs
+#                     known-login failure timing, /me under the login hammer, event→projection lag
+#                     at 200/s, a pyinstrument profile, then every other tests/bench/bench_*.py
+#                     benchmark; writes bench/results/<date>.json, .md and .png (~7 min + the others)
 #   make bench-quick  the same, small, into .run/bench-quick (a smoke run, not for the record)
 #   make chaos        the quick fault tests (also in `make test`) and the heavy ones: a 3-broker
 #                     Kafka with its leader SIGKILLed under load, 2 of 3 brokers down, a real Mongo

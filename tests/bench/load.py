@@ -67,15 +67,17 @@ class Recorder:
 def hammer(
     threads: int,
     seconds: float,
-    work: Callable[[requests.Session, int], None],
+    work: Callable[[requests.Session, int], object],
     *,
     max_requests: int = 200_000,
     reconnect_every: int = 20,
+    think: float = 0.0,
 ) -> float:
     """Run `work(session, i)` in a closed loop on `threads` threads for `seconds`; the wall time.
 
     Each thread keeps its connection alive for `reconnect_every` requests, then opens a new one,
     so that the connections spread over the gunicorn workers as many different clients' would.
+    `think` seconds pass between one thread's requests (a paced reader rather than a hammer).
     """
     stop = threading.Event()
     count = [0]
@@ -87,6 +89,8 @@ def hammer(
             while not stop.is_set() and count[0] < max_requests:
                 work(session, i)
                 count[0] += 1
+                if think:
+                    stop.wait(think)
                 i += threads
                 if i // threads % reconnect_every == 0:  # spread connections over the workers again
                     session.close()

@@ -133,6 +133,22 @@ def _fmt(v: Any) -> str:
     return "–" if v is None else str(v)
 
 
+def _hashing_phases(config: dict[str, Any]) -> list[str]:
+    """How the registration, failed-login timing and /me-beside-logins phases were driven."""
+    threads = config.get("client_threads", {})
+    busy = threads.get("me_under_login")
+    if not busy:  # a result from before these phases
+        return []
+    return [
+        "",
+        f"Hashing phases: `registration` {threads['registration']} client threads registering fresh "
+        f"subscribers; `login_timing` {threads['login_timing']} client(s) for "
+        f"{config['login_timing_seconds']} s, unknown logins alternating with wrong passwords of "
+        f"existing accounts (401 replies only); `me_under_login` {busy['login']} login threads beside "
+        f"{busy['me_readers']} /me readers pausing {busy['me_think_s']} s between requests.",
+    ]
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The human summary of one run."""
     out = [f"# Kabinet benchmark {result['date']}", ""]
@@ -155,6 +171,7 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {g['goal']} | {_fmt(g['measured'])} | {_fmt(g['baseline'])} | {_fmt(g['ratio'])} | "
             f"{g['target']} | {'yes' if g['met'] else 'NO'} |"
         )
+    out += _hashing_phases(result["config"])
     out += ["", "## Baselines (same run)", ""]
     for name, b in result["baselines"].items():
         out.append(f"- **{name}**: " + ", ".join(f"{k} {v}" for k, v in b.items() if not isinstance(v, dict)))
