@@ -1,8 +1,11 @@
 """`python -m billing_link.demo`: publish the demo billing dataset to the billing feed.
 
 `--from export.jsonl` replays a billing export instead: one event per line, either
-`{"event_type": …, "payload": {…}}` or a bare `BillingAccountUpserted` payload. Events go
-through the contract codec (strict: a bad line stops the run before anything is sent),
+`{"event_type": …, "payload": {…}}` or a bare `BillingAccountUpserted` payload.
+`--from export.csv` reads a spreadsheet export: a header row naming payload fields, dotted
+for nested ones (`holder.last_name`, `balance.amount`), `[]`-suffixed for lists split on `;`
+(`identifiers[]`), optional `event_type` / `event_id` columns; empty cells are left out.
+Events go through the contract codec (strict: a bad line stops the run before anything is sent),
 keyed by account number. Event ids are derived from the content and events already in
 the topic are skipped, so running twice publishes nothing new.
 """
@@ -10,6 +13,8 @@ the topic are skipped, so running twice publishes nothing new.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 import time
@@ -57,14 +62,47 @@ def export_envelopes(lines: Iterable[str]) -> list[Envelope]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            event_type = row.get("event_type", "BillingAccountUpserted")
-            env = feed_envelope(event_type, row.get("payload", row), row.get("event_id"))
-            encode(env)
+            out.append(_row_envelope(json.loads(line)))
         except (ValueError, KeyError, AttributeError, ContractViolation) as exc:
             raise SystemExit(f"line {n}: {exc}") from exc
-        out.append(env)
     return out
+
+
+def csv_envelopes(text: str) -> list[Envelope]:
+    """The events of a CSV billing export (see the module docstring), each checked likewise."""
+    out = []
+    for n, cells in enumerate(csv.DictReader(io.StringIO(text)), 2):  # line 1 is the header
+        row: dict[str, Any] = {}
+        for column, cell in cells.items():
+            if column and cell:
+                _put(row, column.strip(), cell.strip())
+        if not row:
+            continue
+        meta = {k: row.pop(k) for k in ("event_type", "event_id") if k in row}
+        try:
+            out.append(_row_envelope({**meta, "payload": row}))
+        except (ValueError, KeyError, AttributeError, ContractViolation) as exc:
+            raise SystemExit(f"line {n}: {exc}") from exc
+    return out
+
+
+def _put(row: dict[str, Any], column: str, cell: str) -> None:
+    """Set a dotted (nested) column; a `[]` suffix makes a `;`-separated list."""
+    *parents, leaf = column.split(".")
+    for name in parents:
+        row = row.setdefault(name, {})
+    if leaf.endswith("[]"):
+        row[leaf[:-2]] = [item.strip() for item in cell.split(";") if item.strip()]
+    else:
+        row[leaf] = cell
+
+
+def _row_envelope(row: dict[str, Any]) -> Envelope:
+    """One export row as a feed envelope, checked against its contract (raises when it breaks it)."""
+    event_type = row.get("event_type", "BillingAccountUpserted")
+    env = feed_envelope(event_type, row.get("payload", row), row.get("event_id"))
+    encode(env)
+    return env
 
 
 def published_event_ids(bootstrap: str, topic: str, timeout: float = 30.0) -> set[str]:
@@ -132,15 +170,21 @@ def markdown() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Publish the demo dataset or a JSONL export; `--markdown` prints the documented accounts."""
+    """Publish the demo dataset or an export (JSONL or CSV); `--markdown` prints the documented accounts."""
     parser = argparse.ArgumentParser(prog="python -m billing_link.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="source", type=Path, help="a JSONL billing export to replay")
+    parser.add_argument(
+        "--from", dest="source", type=Path, help="a billing export to replay (.jsonl or .csv)"
+    )
     parser.add_argument("--markdown", action="store_true", help="print the DEMO.md table and exit")
     args = parser.parse_args(argv)
     if args.markdown:
         sys.stdout.write(markdown())
         return 0
-    envelopes = export_envelopes(args.source.read_text().splitlines()) if args.source else demo_envelopes()
+    envelopes = demo_envelopes()
+    if args.source and args.source.suffix.lower() == ".csv":
+        envelopes = csv_envelopes(args.source.read_text(encoding="utf-8-sig"))
+    elif args.source:
+        envelopes = export_envelopes(args.source.read_text().splitlines())
     sent, skipped = publish(envelopes, Settings.from_env())
     accounts_seen = {mask(e.stream_id) for e in envelopes}
     print(f"billing feed: published {sent}, already there {skipped} ({len(accounts_seen)} accounts)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_link.demo import demo_envelopes, export_envelopes, markdown
+from billing_link.demo import csv_envelopes, demo_envelopes, export_envelopes, markdown
 from billing_link.demo_data import accounts
 from billing_link.identifiers import normalize_identifier
 from kabinet.contracts import encode
@@ -51,3 +51,32 @@ def test_a_bad_export_line_stops_the_run() -> None:
     bad = {"event_type": "BalanceChanged", "payload": {"account_number": "77", "balance": {}, "reason": "p"}}
     with pytest.raises(SystemExit, match="line 2"):
         export_envelopes([json.dumps(accounts()[0]), json.dumps(bad)])
+
+
+def test_a_csv_export_becomes_the_same_events_as_its_jsonl_twin() -> None:
+    account = accounts()[0]
+    holder, balance = account["holder"], account["balance"]
+    header = (
+        "event_type,account_number,region,service_type,identifiers[],holder.last_name,holder.first_name,"
+        "holder.middle_name,holder.birth_date,contract_phone,balance.amount,balance.currency,status,plan,"
+        "options[],reason"
+    )
+    upsert = [
+        "", account["account_number"], account["region"], account["service_type"],
+        ";".join(account["identifiers"]), holder["last_name"], holder["first_name"], holder["middle_name"],
+        holder["birth_date"], account["contract_phone"], balance["amount"], balance["currency"],
+        account["status"], account["plan"], "", "",
+    ]  # fmt: skip
+    payment = ["BalanceChanged", account["account_number"], *[""] * 8, "1.00", "RUB", "", "", "", "payment"]
+    text = "\n".join([header, ",".join(upsert), "", ",".join(payment)]) + "\n"
+    upserted, paid = csv_envelopes(text)
+    without_options = {k: v for k, v in account.items() if k != "options"}  # an empty cell is left out
+    [twin] = export_envelopes([json.dumps(without_options)])
+    assert upserted.payload == twin.payload and upserted.event_id == twin.event_id
+    assert paid.event_type == "BalanceChanged"
+    assert paid.payload["balance"] == {"amount": "1.00", "currency": "RUB"}
+
+
+def test_a_bad_csv_row_names_its_line() -> None:
+    with pytest.raises(SystemExit, match="line 2"):
+        csv_envelopes("account_number,event_type,balance.amount\n77,BalanceChanged,\n")
