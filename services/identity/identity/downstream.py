@@ -66,13 +66,28 @@ class Downstream:
     ) -> Reply:
         """Send one request; `DownstreamUnavailable` when it fails at the transport or with 5xx."""
         headers = {"X-Correlation-ID": correlation_id} if correlation_id else {}
-        try:
-            resp = self._session.request(
-                method, self._base + path, json=json, params=params, headers=headers, timeout=self._timeout
-            )
-        except requests.RequestException as exc:
-            log.warning("downstream unreachable", extra={"service": self.name, "error": str(exc)[:300]})
-            raise DownstreamUnavailable(self.name) from exc
+        for attempt in (1, 2):
+            try:
+                resp = self._session.request(
+                    method,
+                    self._base + path,
+                    json=json,
+                    params=params,
+                    headers=headers,
+                    timeout=self._timeout,
+                )
+                break
+            except requests.ConnectionError as exc:
+                # Almost always a pooled keep-alive connection the server closed while idle, before
+                # reading the request: one retry on a fresh connection (internal commands are
+                # idempotent or bounded: add-service is idempotent, resend and codes are limited).
+                if attempt == 1 and _dropped(exc):
+                    continue
+                log.warning("downstream unreachable", extra={"service": self.name, "error": str(exc)[:300]})
+                raise DownstreamUnavailable(self.name) from exc
+            except requests.RequestException as exc:
+                log.warning("downstream unreachable", extra={"service": self.name, "error": str(exc)[:300]})
+                raise DownstreamUnavailable(self.name) from exc
         if resp.status_code >= 500:
             log.warning("downstream error", extra={"service": self.name, "status": resp.status_code})
             raise DownstreamUnavailable(self.name, _seconds(resp.headers.get("Retry-After")))
@@ -83,6 +98,12 @@ class Downstream:
         passed = {h: resp.headers[h] for h in PASSED_HEADERS if h in resp.headers}
         ctype = resp.headers.get("Content-Type", "application/json").split(";")[0]
         return Reply(resp.status_code, body, passed, ctype)
+
+
+def _dropped(exc: requests.ConnectionError) -> bool:
+    """Whether the connection was closed under the request (not refused, not timed out)."""
+    text = repr(exc)
+    return "RemoteDisconnected" in text or "Connection reset" in text or "Connection aborted" in text
 
 
 def _seconds(header: str | None, default: int = 5) -> int:
