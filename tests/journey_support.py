@@ -15,44 +15,16 @@ from typing import Any
 
 import pytest
 import requests
+from registrations import PASSWORD, email, phone, subscriber  # noqa: F401 - re-exported for the journeys
 from support import wait_for
 
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, encode, new_envelope
 from kabinet.contracts.topics import BILLING_FEED
 
-PASSWORD = "Ласточка-над-Волгой-2026"
 NEW_PASSWORD = "Сосны-шумят-у-Ладоги-1987"
 CODE = re.compile(r"\b(\d{6})\b")
 TIMEOUT = 10
-
-
-def phone() -> str:
-    """A fresh Moscow mobile number (E.164)."""
-    return f"+7916{random.randint(1000000, 9999999)}"
-
-
-def email() -> str:
-    """A fresh email address."""
-    return f"anna.{uuid.uuid4().hex[:10]}@example.ru"
-
-
-def subscriber(**overrides: Any) -> dict[str, Any]:
-    """A registration body of a new person, with `overrides`."""
-    return {
-        "login": f"user_{uuid.uuid4().hex[:8]}",
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
-        "last_name": "Соколова",
-        "first_name": "Анна",
-        "middle_name": "Игоревна",
-        "birth_date": "1990-03-15",
-        "region": "RU-MOW",
-        "phone": phone(),
-        "email": email(),
-        "confirm_via": "sms",
-        **overrides,
-    }
 
 
 def api(

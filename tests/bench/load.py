@@ -12,14 +12,13 @@ import random
 import re
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import requests
+from registrations import subscriber
 
-PASSWORD = "Ласточка-над-Волгой-2026"
 CODE = re.compile(r"\b(\d{6})\b")
 
 
@@ -138,21 +137,7 @@ def run_each(items: Iterable[Any], threads: int, work: Callable[[requests.Sessio
 
 def person(**overrides: Any) -> dict[str, Any]:
     """A new subscriber's registration body."""
-    tag = uuid.uuid4().hex[:10]
-    return {
-        "login": f"bench_{tag}",
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
-        "last_name": "Соколова",
-        "first_name": "Анна",
-        "middle_name": "Игоревна",
-        "birth_date": "1990-03-15",
-        "region": "RU-MOW",
-        "phone": f"+7916{random.randint(1000000, 9999999)}",
-        "email": f"anna.{tag}@example.ru",
-        "confirm_via": "sms",
-        **overrides,
-    }
+    return subscriber("bench", **overrides)
 
 
 def billing_account(p: dict[str, Any]) -> dict[str, Any]:

@@ -7,32 +7,19 @@ import re
 import uuid
 from typing import Any
 
+import registrations
 import requests
+from registrations import PASSWORD
 
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, encode, new_envelope, topics
 
-PASSWORD = "Ласточка-над-Волгой-2026"
 CODE = re.compile(r"\b(\d{6})\b")
 
 
 def subscriber(**overrides: Any) -> dict[str, Any]:
     """A registration body with random login, phone and email."""
-    tag = uuid.uuid4().hex[:10]
-    return {
-        "login": f"chaos_{tag}",
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
-        "last_name": "Соколова",
-        "first_name": "Анна",
-        "middle_name": "Игоревна",
-        "birth_date": "1990-03-15",
-        "region": "RU-MOW",
-        "phone": f"+7915{random.randint(1000000, 9999999)}",
-        "email": f"anna.{tag}@example.ru",
-        "confirm_via": "sms",
-        **overrides,
-    }
+    return registrations.subscriber("chaos", **overrides)
 
 
 def code_in(messages: list[dict[str, Any]]) -> str | None:

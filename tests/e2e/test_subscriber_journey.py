@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from registrations import PASSWORD, subscriber
 from support import wait_for
 
 from kabinet import kafka as kafka_clients
@@ -22,25 +23,6 @@ from kabinet.contracts import REGISTRY, encode, new_envelope
 from kabinet.contracts.topics import BILLING_FEED
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "Ласточка-над-Волгой-2026"
-
-
-def subscriber(**overrides: Any) -> dict[str, Any]:
-    tag = uuid.uuid4().hex[:8]
-    return {
-        "login": f"user_{tag}",
-        "password": PASSWORD,
-        "password_confirmation": PASSWORD,
-        "last_name": "Соколова",
-        "first_name": "Анна",
-        "middle_name": "Игоревна",
-        "birth_date": "1990-03-15",
-        "region": "RU-MOW",
-        "phone": f"+7916{random.randint(1000000, 9999999)}",
-        "email": f"anna.{tag}@example.ru",
-        "confirm_via": "sms",
-        **overrides,
-    }
 
 
 def publish_billing(stack, producer, event_type: str, payload: dict[str, Any]) -> None:

@@ -156,8 +156,9 @@ class Accounts:
         """
         now = now or datetime.now(UTC)
         stream = self.logins.current(key)
-        version = self._store.version(stream)
-        if self._held(stream, now) or self._held(login_stream(key), now):
+        current = self._store.load(stream)
+        version = current[-1].stream_version if current else 0
+        if self._held(current, now) or self._held(self._store.load(login_stream(key)), now):
             raise d.LoginTaken("this login is taken")
         payload = {"login_key": key, "account_id": account_id}
         try:
@@ -165,9 +166,8 @@ class Accounts:
         except ConcurrencyConflict as exc:
             raise d.LoginTaken("this login is taken") from exc
 
-    def _held(self, stream: str, now: datetime) -> bool:
-        """Whether the stream's last reservation holds: made just now, or its account exists."""
-        events = self._store.load(stream)
+    def _held(self, events: list[Envelope], now: datetime) -> bool:
+        """Whether a login stream's last reservation holds: made just now, or its account exists."""
         if not events:
             return False
         last = events[-1]
