@@ -1,6 +1,7 @@
 """The consumer loop: decode → handle (durable, idempotent write) → commit offset.
 
-Unknown event types are skipped: topics grow by adding types. Failure policy (arroyo's):
+Unknown event types are skipped: topics grow by adding types. A loop told which types it
+`wanted` skips the others by their `event_type` header, before decoding. Failure policy (arroyo's):
 a message that can never succeed — it does not decode, or its handler raises `Poison` —
 is copied to `<topic>.dlq` with origin headers, acknowledged by Kafka, and only then
 committed past. Any other error propagates with nothing committed, so the message is read
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -70,6 +71,7 @@ class ConsumerLoop:
         group_id: str,
         max_dead_in_a_row: int = 10,
         decoder: Callable[[bytes | None], Envelope] = decode,
+        wanted: Collection[str] | None = None,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -77,6 +79,7 @@ class ConsumerLoop:
         self._group = group_id
         self._max_dead = max_dead_in_a_row
         self._decode = decoder
+        self._wanted = {t.encode() for t in wanted} if wanted is not None else None
         self.stats = LoopStats()
 
     def poll_once(self, timeout_ms: int = 500) -> int:
@@ -105,6 +108,9 @@ class ConsumerLoop:
             self.poll_once()
 
     def _process(self, record: Record) -> None:
+        if self._wanted is not None and not self._is_wanted(record):
+            self.stats.skipped += 1
+            return
         try:
             envelope = self._decode(record.value)
         except UnknownEventType as exc:  # a newer producer's addition: not ours to handle
@@ -122,6 +128,14 @@ class ConsumerLoop:
                 return
         self.stats.handled += 1
         self.stats.dead_in_a_row = 0
+
+    def _is_wanted(self, record: Record) -> bool:
+        """By the `event_type` header; a record without one is decoded and judged by its handler."""
+        assert self._wanted is not None
+        for name, value in record.headers or ():
+            if name == "event_type":
+                return value in self._wanted
+        return True
 
     def _dead_letter(self, record: Record, error: Exception) -> None:
         headers = [

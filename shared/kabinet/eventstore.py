@@ -5,11 +5,19 @@ gives optimistic concurrency without transactions, and `published: false` marks 
 the relay. One command appends one event per stream, so a decision is never half-stored.
 The stored payload is the encoded one: personal data sealed (never plain in the outbox);
 `load` and `all` open it again.
+
+`seq`, the append order the relay publishes in, costs no round trip: microseconds since the
+epoch, strictly increasing within the process and within each stream (above the seq of the
+stream's previous event, known from the `load` that preceded the decision, read otherwise).
+Counter values of older stores are small numbers, so they still sort first.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +29,10 @@ from pymongo.errors import DuplicateKeyError
 
 from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope, open_envelope
 from kabinet.logs import causation_id, correlation_id
-from kabinet.mongo import Doc, next_sequence
+from kabinet.mongo import Doc
 
 MARK_BULK = 50
+HEADS_KEPT = 10_000  # streams whose last seq an event store remembers
 
 
 class ConcurrencyConflict(RuntimeError):
@@ -37,7 +46,9 @@ class EventStore:
         self._db = db
         self._prefix = topic_prefix
         self._events: Collection[Doc] = db[collection]
-        self._seq_name = f"{collection}.seq"
+        self._heads: OrderedDict[str, int] = OrderedDict()  # stream → seq of its last event seen
+        self._last_seq = 0
+        self._lock = threading.Lock()
 
     def create_indexes(self) -> None:
         """Indexes for stream loads, the relay's scan and event-id lookups."""
@@ -51,7 +62,7 @@ class EventStore:
         wire = encode(envelope)  # strict: an event that breaks its contract is never stored
         doc = {
             "_id": f"{envelope.stream_id}:{envelope.stream_version}",
-            "seq": next_sequence(self._db, self._seq_name),
+            "seq": self._next_seq(envelope.stream_id, envelope.stream_version),
             "topic": self._prefix + wire.topic,
             "event_id": envelope.event_id,
             "event_type": envelope.event_type,
@@ -72,15 +83,43 @@ class EventStore:
 
     def load(self, stream_id: str) -> list[Envelope]:
         """Every event of a stream, oldest first."""
-        cursor = self._events.find({"stream_id": stream_id}).sort("stream_version", ASCENDING)
-        return [open_envelope(to_envelope(d)) for d in cursor]
+        docs = list(self._events.find({"stream_id": stream_id}).sort("stream_version", ASCENDING))
+        if docs:
+            self._remember(stream_id, docs[-1].get("seq"))
+        return [open_envelope(to_envelope(d)) for d in docs]
 
     def version(self, stream_id: str) -> int:
         """The stream's current version (0 when it does not exist)."""
         last = self._events.find_one(
-            {"stream_id": stream_id}, sort=[("stream_version", -1)], projection=["stream_version"]
+            {"stream_id": stream_id}, sort=[("stream_version", -1)], projection=["stream_version", "seq"]
         )
-        return int(last["stream_version"]) if last else 0
+        if last is None:
+            return 0
+        self._remember(stream_id, last.get("seq"))
+        return int(last["stream_version"])
+
+    def _next_seq(self, stream_id: str, version: int) -> int:
+        floor = 0
+        if version > 1:
+            with self._lock:
+                floor = self._heads.get(stream_id, 0)
+            if not floor:  # not read here: the previous event's own seq
+                prev = self._events.find_one({"_id": f"{stream_id}:{version - 1}"}, projection=["seq"])
+                floor = int(prev.get("seq") or 0) if prev else 0
+        with self._lock:
+            seq = max(time.time_ns() // 1000, self._last_seq + 1, floor + 1)
+            self._last_seq = seq
+        self._remember(stream_id, seq)
+        return seq
+
+    def _remember(self, stream_id: str, seq: object) -> None:
+        if not isinstance(seq, int):
+            return
+        with self._lock:
+            self._heads[stream_id] = max(seq, self._heads.get(stream_id, 0))
+            self._heads.move_to_end(stream_id)
+            while len(self._heads) > HEADS_KEPT:
+                self._heads.popitem(last=False)
 
     def unpublished(self, limit: int) -> list[Doc]:
         """The oldest appends not yet confirmed by Kafka, in append order."""

@@ -6,7 +6,8 @@ from typing import Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+
+from kabinet import mongo_counts
 
 Doc = dict[str, Any]
 
@@ -19,23 +20,10 @@ def connect(uri: str, *, app_name: str, timeout_ms: int = 5000) -> MongoClient[D
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         tz_aware=True,
+        event_listeners=mongo_counts.listeners(app_name),
     )
 
 
 def ping(db: Database[Doc]) -> None:
     """Raise unless the server answers."""
     db.client.admin.command("ping")
-
-
-def next_sequence(db: Database[Doc], name: str) -> int:
-    """A strictly increasing number from a counter document (single-document atomic)."""
-    for _ in range(3):
-        try:
-            doc = db["counters"].find_one_and_update(
-                {"_id": name}, {"$inc": {"n": 1}}, upsert=True, return_document=True
-            )
-        except DuplicateKeyError:  # two first-ever upserts raced; the loser retries as an update
-            continue
-        assert doc is not None  # upsert with return_document=True always returns the document
-        return int(doc["n"])
-    raise RuntimeError(f"counter {name!r} kept colliding")

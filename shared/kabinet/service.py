@@ -24,6 +24,9 @@ class ConsumerSpec:
     replayable: bool = False
     # the collections a replayable consumer owns: what a rebuild diffs and cuts over, even when empty
     collections: tuple[str, ...] = ()
+    # the event types the handler acts on; records of other types are skipped undecoded (by
+    # their `event_type` header: no decoding, no key-store lookups). Empty: every type.
+    event_types: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,10 @@ def build_loop(runtime: Runtime, spec: ConsumerSpec) -> tuple[Any, ConsumerLoop]
         client_id=f"{runtime.client_id}/{spec.name}",
     )
     loop = ConsumerLoop(
-        consumer=consumer, producer=runtime.producer(), handler=spec.build(runtime), group_id=group_id
+        consumer=consumer,
+        producer=runtime.producer(),
+        handler=spec.build(runtime),
+        group_id=group_id,
+        wanted=spec.event_types or None,
     )
     return consumer, loop

@@ -283,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LOG_JSON", "0")
     client = connect(mongo, app_name="bench-notify-latency")
     suite = Suite(kafka, mongo, profile=args.profile)
-    os.environ["KABINET_KEYS_DB"] = suite.env["KABINET_KEYS_DB"]  # this process seals as identity would
+    seal_as_identity(suite.env)
     try:
         print(f"starting {', '.join(NEEDED)} (logs in {suite.logs}) …", flush=True)
         suite.start()
@@ -354,6 +354,17 @@ def main(argv: list[str] | None = None) -> int:
         f"p95 {lat.get('p95')} p99 {lat.get('p99')} max {lat.get('max')} (goal p99 < 250) → {out}"
     )
     return 0
+
+
+def seal_as_identity(env: dict[str, str]) -> None:
+    """Install the suite's key store in this process, so the codec seals personal data as the
+    gateway does (the account's key made here, opened downstream), not as plain text."""
+    from identity.config import Settings
+    from kabinet.privacy.payload import use_keystore
+    from kabinet.runtime import open_keystore
+
+    os.environ["KABINET_KEYS_DB"] = env["KABINET_KEYS_DB"]
+    use_keystore(open_keystore(None, Settings.from_env(env).infra))
 
 
 def profiled(package: str, consumer: str, report: str) -> int:

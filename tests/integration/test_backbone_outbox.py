@@ -138,3 +138,22 @@ def test_only_one_relay_holds_the_lease_until_it_expires(db):
     assert first.acquire()  # renewing is fine
     first.release()
     assert second.acquire()
+
+
+def test_a_stream_keeps_its_order_when_the_next_event_comes_from_a_process_with_a_slow_clock(
+    db, store, topic_prefix, monkeypatch
+):
+    """`seq` is clock time, no counter round trip: a writer whose clock lags still appends after
+    the stream's previous event (it reads that event's seq), so the relay's order holds."""
+    import kabinet.eventstore as eventstore
+
+    stream = f"acc-{uuid.uuid4()}"
+    store.append(password_changed(stream, 1))
+    other_process = EventStore(db, topic_prefix=topic_prefix)  # never read the stream
+    real = eventstore.time.time_ns
+    monkeypatch.setattr(eventstore.time, "time_ns", lambda: real() - 60 * 10**9)  # a minute behind
+    other_process.append(password_changed(stream, 2))
+    other_process.append(password_changed(f"acc-{uuid.uuid4()}", 1))  # a new stream: its own clock
+    first, second = (db["events"].find_one({"_id": f"{stream}:{v}"})["seq"] for v in (1, 2))
+    assert second > first
+    assert [d["stream_version"] for d in store.unpublished(10) if d["stream_id"] == stream] == [1, 2]

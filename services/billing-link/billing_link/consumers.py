@@ -7,9 +7,9 @@ and `accounts` run what events call for beyond them (they append to link streams
 from __future__ import annotations
 
 from billing_link.account_events import accounts_handler
-from billing_link.billing_feed import LowBalance, feed_handler, feed_marks
+from billing_link.billing_feed import CHANGES, LowBalance, feed_handler, feed_marks
 from billing_link.eventstore import LinkStore
-from billing_link.read_models import COLLECTIONS, ReadModels, projection_handler
+from billing_link.read_models import ACCOUNT_EVENTS, COLLECTIONS, LINK_EVENTS, ReadModels, projection_handler
 from kabinet.consumer import Handler
 from kabinet.contracts import topics
 from kabinet.privacy.erased import ErasedSubjects
@@ -50,11 +50,16 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         build=_projection,
         replayable=True,
         collections=COLLECTIONS,
+        event_types=frozenset((*CHANGES, *LINK_EVENTS, *ACCOUNT_EVENTS)),
     ),
     "billing-feed": ConsumerSpec(
         name="billing-feed", group_id="billing-link.billing-feed", topics=(topics.BILLING_FEED,), build=_feed
     ),
     "accounts": ConsumerSpec(
-        name="accounts", group_id="billing-link.accounts", topics=(topics.VERIFICATION,), build=_accounts
+        name="accounts",
+        group_id="billing-link.accounts",
+        topics=(topics.VERIFICATION,),
+        build=_accounts,
+        event_types=frozenset(("ContactConfirmed", "VerificationFailed")),
     ),
 }

@@ -32,6 +32,7 @@ LINK_EVENTS = (
 )
 # a code that reached a phone for these purposes proves the account holds that phone
 PHONE_PROOFS = ("registration", "contact_change")
+ACCOUNT_EVENTS = ("AccountErased", "UserRegistered", "ContactChanged", "ContactConfirmed")
 
 
 class ReadModels:

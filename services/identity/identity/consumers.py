@@ -94,9 +94,25 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         replayable=True,
         collections=COLLECTIONS,
     ),
-    "effects": ConsumerSpec("effects", "identity.effects", (topics.ACCOUNTS,), build_effects),
-    "confirmations": ConsumerSpec(
-        "confirmations", "identity.confirmations", (topics.VERIFICATION,), build_confirmations
+    "effects": ConsumerSpec(
+        "effects",
+        "identity.effects",
+        (topics.ACCOUNTS,),
+        build_effects,
+        event_types=frozenset(("PasswordChanged", "AccountErased")),
     ),
-    "numbers": ConsumerSpec("numbers", "identity.numbers", (topics.BILLING_FEED,), build_numbers),
+    "confirmations": ConsumerSpec(
+        "confirmations",
+        "identity.confirmations",
+        (topics.VERIFICATION,),
+        build_confirmations,
+        event_types=frozenset(("ContactConfirmed",)),
+    ),
+    "numbers": ConsumerSpec(
+        "numbers",
+        "identity.numbers",
+        (topics.BILLING_FEED,),
+        build_numbers,
+        event_types=frozenset(("NumberReleased",)),
+    ),
 }

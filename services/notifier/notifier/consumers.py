@@ -17,7 +17,7 @@ from kabinet.privacy.crypto import ERASED
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 from notifier.contacts import COLLECTIONS, ContactsProjection
-from notifier.domain import ACCOUNT_NOTICES
+from notifier.domain import ACCOUNT_NOTICES, MESSAGE_EVENTS
 from notifier.handlers import Delivery, Notifier
 from notifier.projection import AccountsView
 
@@ -112,5 +112,6 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         group_id="notifier.messages",
         topics=(topics.ACCOUNTS, topics.VERIFICATION, topics.SERVICES),
         build=_build,
+        event_types=MESSAGE_EVENTS | {"AccountErased"},
     ),
 }

@@ -19,6 +19,16 @@ ACCOUNT_NOTICES = {
     "ServiceRemoved": "service_removed",
     "ServiceBalanceLow": "low_balance",  # billing-link emits one per crossing of its threshold
 }
+# every event type `plan` may answer with a message
+MESSAGE_EVENTS = frozenset(
+    {
+        "VerificationRequested",
+        "ContactChangeRequested",
+        "ContactUsedAgain",
+        "ContactReleased",
+        *ACCOUNT_NOTICES,
+    }
+)
 
 
 @dataclass(frozen=True)

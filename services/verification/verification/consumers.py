@@ -20,13 +20,15 @@ from kabinet.privacy.erased import ErasedSubjects
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 from verification.domain import Binding, Issue
-from verification.eventstore import Challenges
+from verification.eventstore import CHALLENGE_EVENTS, Challenges
 from verification.handlers import Verification
 from verification.projection import CHALLENGES, ERASED_SUBJECTS, ChallengeProjection
 
 log = logging.getLogger(__name__)
 CHALLENGE_NS = uuid.UUID("5b0f8e7c-1c7d-4c55-9e55-6a2f4b3d9c01")
 KIND_CHANNEL = {"phone": "sms", "email": "email"}
+# what `to_issue` may open a challenge for (plus AccountErased): the requests consumer skips the rest
+REQUESTS = ("UserRegistered", "ContactChangeRequested", "PasswordResetRequested", "ServiceLinkRequested")
 
 
 def challenge_id_for(event_id: str) -> str:
@@ -111,7 +113,7 @@ def challenges_handler(repo: Challenges, projection: ChallengeProjection, erased
             erased.mark(account, _moment(p["erased_at"]))
             projection.forget(account)
         elif env.stream_id.startswith("challenge-") and account not in erased:
-            state, version = repo.load(str(p["challenge_id"]), upto=env.stream_version)
+            state, version = repo.state_at(env)
             if state is not None:
                 projection.apply(state, version)
 
@@ -147,11 +149,13 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         build=_build_challenges,
         replayable=True,
         collections=(CHALLENGES, ERASED_SUBJECTS),
+        event_types=frozenset((*CHALLENGE_EVENTS, "AccountErased")),
     ),
     "requests": ConsumerSpec(
         name="requests",
         group_id="verification.requests",
         topics=(topics.ACCOUNTS, topics.SERVICES),
         build=_build,
+        event_types=frozenset((*REQUESTS, "AccountErased")),
     ),
 }

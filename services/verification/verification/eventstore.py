@@ -22,6 +22,14 @@ from verification.domain import (
 from verification.projection import ChallengeProjection
 
 PRODUCER = "verification"
+# every event type of a challenge stream (`_payload` and `to_event` map them)
+CHALLENGE_EVENTS = (
+    "VerificationRequested",
+    "CodeRejected",
+    "ContactConfirmed",
+    "VerificationFailed",
+    "ChallengeSuperseded",
+)
 
 
 def stream_of(challenge_id: str) -> str:
@@ -45,6 +53,12 @@ class Challenges:
                 break
             state, version = evolve(state, to_event(env)), env.stream_version
         return state, version
+
+    def state_at(self, env: Envelope) -> tuple[Challenge | None, int]:
+        """The challenge as of `env`, an event of its stream: a first event is read from itself."""
+        if env.stream_version == 1:
+            return evolve(None, to_event(env)), 1
+        return self.load(str(env.payload["challenge_id"]), upto=env.stream_version)
 
     def save(self, state: Challenge | None, version: int, events: Sequence[Event]) -> Challenge | None:
         """Append `events` after `version` (ConcurrencyConflict if someone was first); the new state."""

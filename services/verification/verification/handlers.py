@@ -83,13 +83,18 @@ class Verification:
         self._tools, self._policy = tools, policy
 
     def issue(self, cmd: Issue) -> None:
-        """Open a challenge once (a redelivered request changes nothing) and retire older ones."""
-        state, version = self._repo.load(cmd.challenge_id)
-        if state is None:
+        """Open a challenge once (a redelivered request changes nothing) and retire older ones.
+
+        The first version is appended without reading the stream: a new challenge is the common
+        case, and the append's unique version tells a redelivery apart.
+        """
+        try:
             state = self._repo.save(None, 0, decide(None, cmd, self._tools, self._policy))
-            assert state is not None
-        else:  # redelivered: finish what a crash may have cut short (projection, send log, supersede)
+        except ConcurrencyConflict:  # redelivered: finish what a crash may have cut short
+            state, version = self._repo.load(cmd.challenge_id)
+            assert state is not None  # its first event is stored: that was the conflict
             self._repo.reproject(state, version)
+        assert state is not None
         self._record_send(state, 1, state.opened_at)
         for older in self._lookups.older_in_scope(scope_key(state), state.opened_at, state.challenge_id):
             self._run(older, lambda _s: Supersede(by=state.challenge_id))

@@ -105,11 +105,15 @@ class MongoKeyStore:
         self._coll.create_index([("master_kid", ASCENDING)])
 
     def key_for(self, subject: str, purpose: str) -> bytes | None:
-        """See `KeyStore`."""
-        key = self.existing(subject, purpose)
+        """See `KeyStore`. A key is made only after a fresh read of the subject found none and
+        no erasure marker: one round trip for both, then the insert."""
+        key = self._cached(subject, purpose)
         if key is not None:
             return key
-        if self.is_erased(subject):
+        keys, erased = self._read_subject(subject)
+        if purpose in keys:
+            return keys[purpose]
+        if erased:
             return None
         fresh = new_key()
         kid, wrapped = self.keyring.wrap(fresh, label=_id(subject, purpose))
@@ -117,21 +121,40 @@ class MongoKeyStore:
         try:
             self._coll.insert_one({**doc, "master_kid": kid, "wrapped": wrapped, "created_at": _now()})
         except DuplicateKeyError:  # another process made it first: use theirs
-            return self.existing(subject, purpose)
+            return self._read_subject(subject)[0].get(purpose)
         self._remember(subject, purpose, fresh)
         return fresh
 
     def existing(self, subject: str, purpose: str) -> bytes | None:
-        """See `KeyStore`."""
+        """See `KeyStore`. A miss reads every key of the subject at once (they are opened together)."""
+        key = self._cached(subject, purpose)
+        if key is not None:
+            return key
+        return self._read_subject(subject)[0].get(purpose)
+
+    def _cached(self, subject: str, purpose: str) -> bytes | None:
         hit = self._cache.get((subject, purpose))
-        if hit and hit[0] > time.monotonic():
-            return hit[1]
-        doc = self._coll.find_one({"_id": _id(subject, purpose)})
-        if doc is None or not doc.get("wrapped"):
-            return None
-        key = self.keyring.unwrap(doc["master_kid"], doc["wrapped"], label=doc["_id"])
-        self._remember(subject, purpose, key)
-        return key
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def _read_subject(self, subject: str) -> tuple[dict[str, bytes], bool]:
+        """The subject's live keys by purpose (now cached), and whether it was erased.
+
+        One query on the indexed `subject` field: key documents and the erasure marker both carry it.
+        """
+        keys: dict[str, bytes] = {}
+        erased = False
+        for doc in self._coll.find({"subject": subject}):
+            if doc["_id"] == f"erased:{subject}":
+                erased = True
+            elif doc.get("wrapped") and doc.get("purpose"):
+                keys[doc["purpose"]] = self.keyring.unwrap(
+                    doc["master_kid"], doc["wrapped"], label=doc["_id"]
+                )
+        if erased:  # destroyed keys leave nothing to open, whatever a racing writer left behind
+            keys = {}
+        for purpose, key in keys.items():
+            self._remember(subject, purpose, key)
+        return keys, erased
 
     def destroy(self, subject: str) -> list[DestroyedKey]:
         """See `KeyStore`: the marker first, so no key is made for the subject afterwards."""

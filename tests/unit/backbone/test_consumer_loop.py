@@ -106,3 +106,28 @@ def test_an_event_type_this_deployment_does_not_know_is_skipped_not_dead_lettere
     assert loop.stats.skipped == 1
     assert len(seen) == 1
     assert consumer.committed[TP] == 2
+
+
+def test_a_loop_told_its_types_skips_the_others_without_decoding_them():
+    decoded: list[bytes | None] = []
+
+    def decoder(value: bytes | None) -> Envelope:
+        decoded.append(value)
+        from kabinet.contracts import decode
+
+        return decode(value)
+
+    unwanted = event_record(0)  # PasswordChanged, named in its event_type header
+    headerless = event_record(1)
+    headerless.headers = []  # judged by decoding, as before
+    seen: list[Envelope] = []
+    consumer = FakeConsumer([unwanted, headerless])
+    loop = ConsumerLoop(
+        consumer=consumer, producer=FakeProducer(), handler=lambda env, rec: seen.append(env),
+        group_id="g", decoder=decoder, wanted={"UserRegistered"},
+    )  # fmt: skip
+    assert loop.poll_once() == 2
+    assert decoded == [headerless.value]
+    assert [e.stream_version for e in seen] == [2]
+    assert loop.stats.skipped == 1
+    assert consumer.committed[TP] == 2

@@ -67,3 +67,17 @@ def test_a_notice_seen_again_emits_a_known_outcome_and_expires_only_a_dead_claim
     assert on_repeat("sending", earlier, now) == on_repeat("sending", now, now) == "expire"
     assert on_repeat("retry", earlier, now) == "wait"  # the retrier owns it
     assert on_repeat("unknown", earlier, now) == "wait"  # reported once, never resent
+
+
+def test_the_messages_consumer_reads_every_type_that_can_call_for_a_message():
+    from kabinet.contracts import REGISTRY
+    from notifier.consumers import CONSUMERS
+    from notifier.domain import Contacts, plan
+
+    wanted = CONSUMERS["messages"].event_types
+    everything = Contacts("a", "+79161234567", "p@example.ru", "ru", "sms", email_confirmed=True)
+    for spec in REGISTRY:
+        payload = {**spec.example, "account_id": "a"}
+        if spec.event_type not in wanted:
+            assert plan("e", spec.event_type, payload, everything) == [], spec.event_type
+    assert "AccountErased" in wanted

@@ -67,3 +67,13 @@ def test_password_reset_and_service_link_are_bound_to_their_request():
 
 def test_other_events_ask_for_nothing():
     assert to_issue(event("PasswordChanged")) is None
+
+
+def test_the_requests_consumer_reads_every_type_that_can_open_a_challenge():
+    from verification.consumers import CONSUMERS, REQUESTS
+
+    wanted = CONSUMERS["requests"].event_types
+    for spec in REGISTRY:
+        if spec.event_type not in wanted:
+            assert to_issue(event(spec.event_type)) is None, spec.event_type
+    assert set(REQUESTS) <= wanted and "AccountErased" in wanted
