@@ -6,7 +6,9 @@ Produces N events over N/10 streams into a fresh topic namespace, then measures 
 run: (1) raw consumption of the N records (no decoding), (2) raw bulk writes of the same
 projection updates (`bulk_write` of versioned upserts, `--bulk-size` per call), (3) the rebuild
 engine replaying the N events into one projection (decode, handler, `apply_versioned`).
-Writes events/s, ratios and peak RSS to bench/results/replay-<time>.json.
+Writes events/s, ratios and memory to bench/results/replay-<time>.json: the process's resident
+set size sampled every half second through each phase (start, highest, end), so "memory stays
+flat" reads as the replay phase's highest RSS against its start.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import json
 import os
 import resource
 import sys
+import threading
 import time
 import uuid
 from dataclasses import replace
@@ -48,27 +51,53 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def produce(bootstrap: str, topic: str, n: int, streams: int) -> list[tuple[str, int]]:
-    """N events over `streams` streams (versions 1, 2, … per stream); their (stream, version)s."""
+def rss_mb() -> float:
+    """Resident set size of this process now."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class RssWatch:
+    """Samples this process's RSS every `every` s while a phase runs: start, highest, end."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self._every, self._stop = every, threading.Event()
+        self.start_mb = self.max_mb = rss_mb()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.max_mb = max(self.max_mb, rss_mb())
+
+    def done(self) -> dict[str, float]:
+        """Stop sampling; the phase's figures."""
+        self._stop.set()
+        self._thread.join()
+        end = rss_mb()
+        return {
+            "start": round(self.start_mb, 1),
+            "max": round(max(self.max_mb, end), 1),
+            "end": round(end, 1),
+        }
+
+
+def event_at(i: int, streams: int) -> tuple[str, int]:
+    """The stream and version of the i-th event: streams take turns, each counting 1, 2, …"""
+    return f"account-bench-{i % streams}", i // streams + 1
+
+
+def produce(bootstrap: str, topic: str, n: int, streams: int) -> None:
+    """N events over `streams` streams, as `event_at` numbers them."""
     template = json.loads(encode(event("PasswordChanged", "s", 1)).value)
     producer = kafka_clients.producer(bootstrap, client_id="bench")
-    versions: dict[str, int] = {}
-    sent = []
     for i in range(n):
-        stream = f"account-bench-{i % streams}"
-        versions[stream] = versions.get(stream, 0) + 1
-        body = {
-            **template,
-            "event_id": str(uuid.uuid4()),
-            "stream_id": stream,
-            "stream_version": versions[stream],
-        }
+        stream, version = event_at(i, streams)
+        body = {**template, "event_id": str(uuid.uuid4()), "stream_id": stream, "stream_version": version}
         producer.send(topic, key=stream.encode(), value=json.dumps(body).encode(),
                       headers=[("event_type", b"PasswordChanged")])  # fmt: skip
-        sent.append((stream, versions[stream]))
     producer.flush(timeout=120)
     producer.close(timeout=10)
-    return sent
 
 
 def raw_kafka(bootstrap: str, topic: str, n: int) -> float:
@@ -85,14 +114,14 @@ def raw_kafka(bootstrap: str, topic: str, n: int) -> float:
     return elapsed
 
 
-def raw_mongo(db: Any, sent: list[tuple[str, int]], size: int) -> float:
+def raw_mongo(db: Any, n: int, streams: int, size: int) -> float:
     """Seconds to bulk-write the same versioned updates the projection makes, `size` per call."""
     coll = db[COLLECTION]
     start = time.perf_counter()
-    for i in range(0, len(sent), size):
+    for i in range(0, n, size):
         ops = [
             UpdateOne({"_id": s, "_version": {"$lt": v}}, _update(v), upsert=True)
-            for s, v in sent[i : i + size]
+            for s, v in (event_at(k, streams) for k in range(i, min(i + size, n)))
         ]
         coll.bulk_write(ops, ordered=True)
     return time.perf_counter() - start
@@ -131,19 +160,21 @@ def main(argv: list[str] | None = None) -> int:
     kafka_clients.ensure_topics(bootstrap, [topic], partitions=3, replication=1, with_dlq=False)
     client = connect(mongo_uri, app_name="bench", timeout_ms=5000)
     try:
-        t0 = time.perf_counter()
-        sent = produce(bootstrap, topic, n, streams)
+        t0, watch = time.perf_counter(), RssWatch()
+        produce(bootstrap, topic, n, streams)
         print(f"produced {n} events in {time.perf_counter() - t0:.1f}s", file=sys.stderr)
-        rss = {"after_produce_mb": peak_rss_mb()}
+        rss = {"produce": watch.done()}
+        watch = RssWatch()
         kafka_s = raw_kafka(bootstrap, topic, n)
-        rss["after_raw_kafka_mb"] = peak_rss_mb()
+        rss["raw_kafka"] = watch.done()
         print(f"raw kafka: {kafka_s:.1f}s", file=sys.stderr)
-        mongo_s = raw_mongo(client[f"bench_{run_id}_raw"], sent, args.bulk_size)
-        rss["after_raw_mongo_mb"] = peak_rss_mb()
+        watch = RssWatch()
+        mongo_s = raw_mongo(client[f"bench_{run_id}_raw"], n, streams, args.bulk_size)
+        rss["raw_mongo"] = watch.done()
         print(f"raw mongo bulk: {mongo_s:.1f}s", file=sys.stderr)
-        del sent
+        watch = RssWatch()
         replay_s, replayed = replay(env, client)
-        rss["after_replay_mb"] = peak_rss_mb()
+        rss["replay"] = watch.done()
     finally:
         for name in (env["MONGO_DB"], f"{env['MONGO_DB']}__shadow", f"bench_{run_id}_raw"):
             client.drop_database(name)
@@ -160,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         "replay_vs_raw_mongo_bulk": round(rates["replay"] / rates["raw_mongo_bulk"], 3),
         "replay_vs_lower": round(rates["replay"] / lower, 3),
         "goal_met": rates["replay"] >= 0.5 * lower,
-        "peak_rss_mb": {k: round(v, 1) for k, v in rss.items()},
+        "rss_mb_by_phase": rss,
+        "replay_rss_growth_mb": round(rss["replay"]["max"] - rss["replay"]["start"], 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"replay-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
