@@ -97,12 +97,25 @@ class OutboxRelay:
         self._store.mark_published([d["_id"] for d in docs])
         return len(docs)
 
-    def run(self, stop: threading.Event, lease: Lease, idle_sleep: float = 0.05) -> None:
-        """Publish until `stop` is set, while holding the lease."""
+    def run(
+        self, stop: threading.Event, lease: Lease, idle_sleep: float = 0.05, idle_max: float = 0.4
+    ) -> None:
+        """Publish until `stop` is set, while holding the lease.
+
+        An empty store is polled every `idle_sleep` s; after a second with nothing to publish the
+        pause doubles up to `idle_max` (an idle service stops costing the server twenty reads a
+        second), and the first batch found brings it back down.
+        """
+        pause, empty_for = idle_sleep, 0.0
         while not stop.is_set():
             if not lease.acquire():
                 stop.wait(1.0)
                 continue
-            if self.publish_pending() == 0:
-                stop.wait(idle_sleep)
+            if self.publish_pending() > 0:
+                pause, empty_for = idle_sleep, 0.0
+                continue
+            stop.wait(pause)
+            empty_for += pause
+            if empty_for >= 1.0:
+                pause = min(pause * 2, idle_max)
         lease.release()
