@@ -51,7 +51,10 @@ def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
         accounts=open_accounts(runtime),
         directory=Queries(runtime.db),
         hasher=PasswordHasher(
-            rounds=settings.bcrypt_rounds, key=settings.prehash_key, concurrency=settings.hash_concurrency
+            rounds=settings.bcrypt_rounds,
+            key=settings.prehash_key,
+            concurrency=settings.hash_concurrency,
+            nice=settings.hash_nice,
         ),
         common_passwords=common_passwords(),
         sessions=SessionStore(runtime.db, refresh_ttl=timedelta(seconds=settings.refresh_ttl)),

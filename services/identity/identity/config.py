@@ -38,6 +38,7 @@ class Settings:
     infra: InfraSettings
     bcrypt_rounds: int = 12
     hash_concurrency: int = 1
+    hash_nice: int = 10  # hashing threads this many nice steps below the API's other threads
     prehash_key: str = "kabinet-password-prehash-v1"
     jwt_secret: str = DEV_JWT_SECRET
     access_ttl: int = 900
@@ -61,6 +62,7 @@ class Settings:
             infra=InfraSettings.read("identity", r),
             bcrypt_rounds=r.integer("BCRYPT_ROUNDS", cls.bcrypt_rounds),
             hash_concurrency=r.integer("HASH_CONCURRENCY", cls.hash_concurrency),
+            hash_nice=r.integer("HASH_NICE", cls.hash_nice),
             prehash_key=r.text("PREHASH_KEY", cls.prehash_key),
             jwt_secret=r.text("JWT_SECRET", DEV_JWT_SECRET),
             access_ttl=r.integer("ACCESS_TTL", cls.access_ttl),

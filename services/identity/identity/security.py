@@ -5,32 +5,66 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import bcrypt
 import jwt
 
 from identity.domain.passwords import normalize
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 
 class PasswordHasher:
     """bcrypt over base64(HMAC-SHA256(password)): any length, no silent truncation at 72 bytes.
 
-    At most `concurrency` hashes run at once in a process (one per worker by default), so
-    a flood of sign-ins queues here while the worker's other threads keep serving reads;
-    bcrypt releases the GIL while it works.
+    Hashes run on `concurrency` hashing threads of the process (one per worker by default),
+    so a flood of sign-ins queues for them while the worker's other threads keep serving
+    reads (bcrypt releases the GIL while it works). The hashing threads run `nice` steps
+    below the rest (Linux schedules threads by their own nice value): with logins saturating
+    the CPU, a read is scheduled ahead of a hash instead of waiting for a core behind it; a
+    CPU with time to spare still goes to hashing.
     """
 
-    def __init__(self, *, rounds: int, key: str, concurrency: int = 1) -> None:
+    def __init__(self, *, rounds: int, key: str, concurrency: int = 1, nice: int = 0) -> None:
         self._rounds = rounds
         self._key = key.encode()
-        self._gate = threading.BoundedSemaphore(max(1, concurrency))
+        self._workers = max(1, concurrency)
+        self._nice = nice
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+        self._pool_lock = threading.Lock()
         self._dummy: bytes | None = None
         self._dummy_lock = threading.Lock()
+
+    def _run(self, work: Callable[[], T]) -> T:
+        """`work` on a hashing thread (made after a fork: gunicorn workers get their own)."""
+        with self._pool_lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ThreadPoolExecutor(
+                    self._workers, thread_name_prefix="bcrypt", initializer=self._lower_priority
+                )
+                self._pool_pid = os.getpid()
+            pool = self._pool
+        return pool.submit(work).result()
+
+    def _lower_priority(self) -> None:
+        if self._nice <= 0:
+            return
+        try:
+            me = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, me, min(19, os.getpriority(os.PRIO_PROCESS, me) + self._nice))
+        except OSError as exc:  # not Linux, or not allowed: hashes run at the normal priority
+            log.warning("hashing threads keep the normal priority: %s", exc)
 
     def _prehash(self, password: str) -> bytes:
         digest = hmac.new(self._key, normalize(password).encode("utf-8"), hashlib.sha256).digest()
@@ -39,15 +73,13 @@ class PasswordHasher:
     def hash(self, password: str) -> str:
         """A new bcrypt hash of `password`."""
         material = self._prehash(password)
-        with self._gate:
-            return bcrypt.hashpw(material, bcrypt.gensalt(self._rounds)).decode()
+        return self._run(lambda: bcrypt.hashpw(material, bcrypt.gensalt(self._rounds)).decode())
 
     def verify(self, password: str, hashed: str | None) -> bool:
         """Whether `password` matches; with no hash, burn the same time on a dummy and say no."""
         material = self._prehash(password)
         target = hashed.encode() if hashed else self._dummy_hash()
-        with self._gate:
-            ok = bcrypt.checkpw(material, target)
+        ok = self._run(lambda: bcrypt.checkpw(material, target))
         return ok and hashed is not None
 
     def burn(self) -> None:

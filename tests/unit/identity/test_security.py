@@ -54,3 +54,21 @@ def test_expired_forged_or_garbled_tokens_are_refused():
     for token in (expired, forged, "not-a-jwt"):
         with pytest.raises(TokenInvalid):
             tokens.decode(token)
+
+
+def test_hashes_run_on_lower_priority_threads_so_reads_are_scheduled_first():
+    import os
+    import threading
+
+    def nice_of_this_thread() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: list[tuple[str, int]] = []
+    base = nice_of_this_thread()
+    PasswordHasher(rounds=4, key="k", nice=7)._run(
+        lambda: seen.append((threading.current_thread().name, nice_of_this_thread()))
+    )
+    (name, nice), = seen  # fmt: skip
+    assert name.startswith("bcrypt")
+    assert nice == min(19, base + 7)
+    assert nice_of_this_thread() == base  # the caller keeps its own
