@@ -1,11 +1,13 @@
 """`make bench`: baselines, an end-to-end load of virtual subscribers, projection lag, a profile.
 
     .venv/bin/python tests/bench/run_bench.py [--subscribers 60] [--seconds 20] [--quick]
+    .venv/bin/python tests/bench/run_bench.py --only-lag --lag-rates 20 --lag-seconds 10
 
 Phases in order: bare Flask (`hello`), subscriber journeys, the login hammer, /me and /services
 read hammers, the registration hammer (fresh subscribers), failed-login timing (unknown logins
 alternating with wrong passwords of existing accounts, one client: no queueing), /me read by
-paced readers while the login hammer saturates the CPU, then projection lag at each rate.
+paced readers while the login hammer saturates the CPU, then projection lag at each rate
+(append → the projecting consumer groups' committed offsets, tests/bench/lag.py).
 The bench stack relaxes the registration quotas and the failed-login back-off (all its traffic
 comes from 127.0.0.1 and the gateway trusts no X-Forwarded-For by default).
 
@@ -185,27 +187,33 @@ class Bench:
             )  # fmt: skip
 
     def projection_lag(self, rate: float, seconds: float) -> dict[str, Any]:
-        """UserRegistered appended at `rate`/s for `seconds`: lag to each projection.
+        """UserRegistered appended at `rate`/s for `seconds`: lag until each projecting consumer group
+        has committed past the event (tests/bench/lag.py; nothing is read from Mongo to measure).
 
         An event never seen within the settle time counts as infinitely late, so a percentile
         that would fall on it is reported as None (not reached)."""
+        from billing_link.consumers import CONSUMERS as BILLING_LINK
         from identity.config import Settings
+        from identity.consumers import CONSUMERS as IDENTITY
+        from kabinet.contracts.topics import ACCOUNTS
         from kabinet.runtime import Runtime
+        from verification.consumers import CONSUMERS as VERIFICATION
 
+        group = self.live.topic_prefix  # the suite's consumers run their groups in its namespace
+        watches = [
+            lag.Watch("verification.requests (challenge issued)", group + VERIFICATION["requests"].group_id),
+            lag.Watch("billing-link.projection (subscriber)", group + BILLING_LINK["projection"].group_id),
+            lag.Watch("identity.projection (account, own)", group + IDENTITY["projection"].group_id),
+        ]
         # identity's own runtime: its event store in the suite's namespace, and the suite's key
         # store installed for sealing personal data as the gateway does
         runtime = Runtime.open(Settings.from_env(self.live.env).infra)
-        client = runtime.client
-        dbs = self.live.databases()
         try:
-            store = runtime.store
-            watches = [
-                lag.Watch("verification.challenges", client[dbs["verification"]]["challenges"], "account_id"),
-                lag.Watch("billing-link.subscribers", client[dbs["billing_link"]]["subscribers"], "_id"),
-                lag.Watch("identity.accounts (own)", client[dbs["identity"]]["accounts"], "_id"),
-            ]
             with self.phase(f"lag_{rate:.0f}/s"):
-                run = lag.run(store, watches, rate=rate, seconds=seconds, settle=self.args.lag_settle)
+                run = lag.run(
+                    runtime.store, watches, bootstrap=self.srv["kafka"], topic=self.live.topic(ACCOUNTS),
+                    rate=rate, seconds=seconds, settle=self.args.lag_settle,
+                )  # fmt: skip
         finally:
             runtime.close()
         projections = {}
@@ -218,12 +226,19 @@ class Bench:
                 **{k: (None if v is None or math.isinf(v) else v) for k, v in stats.items()},
             }
             self._lag_values[f"{w.name} @ {rate:.0f}/s"] = values
+        published = report.latency(run.relay_lags())
+        if run.last_error:
+            self.notes.append(f"lag {rate:.0f}/s: last error {run.last_error}")
         return {
             "offered_rate": run.offered_rate,
             "achieved_rate": round(run.achieved_rate, 1),
             "events": len(run.appended),
             "append_errors": run.errors,
+            "offset_fetch_errors": run.probe_errors,
             "settle_s": self.args.lag_settle,
+            "measured_as": "append → the consumer group's committed offset past the event's record",
+            # the relay's share (plus the bench tail's read), for reading the rows: not a projection
+            "published": {"seen": f"{len(run.published)}/{len(run.appended)}", **published},
             "projections": projections,
         }
 
@@ -323,17 +338,9 @@ class Bench:
 
     # ------------------------------------------------------------------ run
 
-    def run(self) -> dict[str, Any]:
+    def start_suite(self) -> None:
+        """The suite as every phase sees it: relaxed quotas and back-off, quiet logs."""
         a = self.args
-        t_start, load_start = time.time(), baselines.loadavg()
-        print(f"[bench] load average {load_start}; baselines", flush=True)
-        base: dict[str, Any] = {}
-        base["bcrypt"] = baselines.bcrypt_rates(a.bcrypt_rounds, a.api_workers)
-        base["mongo_bulk_write"] = baselines.mongo_bulk_write(self.srv["mongo"], a.raw_count)
-        base["kafka_consume"] = baselines.kafka_consume(
-            self.srv["kafka"], f"benchraw{uuid.uuid4().hex[:8]}.events", a.raw_count
-        )
-        print(f"[bench] baselines {json.dumps(base)}", flush=True)
         env = {
             "IDENTITY_BCRYPT_ROUNDS": str(a.bcrypt_rounds),
             "LOG_LEVEL": "WARNING",
@@ -357,6 +364,27 @@ class Bench:
             api_workers=a.api_workers,
             name="bench",
         )
+
+    def lag_only(self) -> dict[str, Any]:
+        """Only the projection-lag phase (`--only-lag`): the suite started as `run` does, no baselines."""
+        self.start_suite()
+        try:
+            return {f"{r:.0f}/s": self.projection_lag(r, self.args.lag_seconds) for r in self.args.lag_rates}
+        finally:
+            self.live.stop(drop=_mongo(self.srv["mongo"]))
+
+    def run(self) -> dict[str, Any]:
+        a = self.args
+        t_start, load_start = time.time(), baselines.loadavg()
+        print(f"[bench] load average {load_start}; baselines", flush=True)
+        base: dict[str, Any] = {}
+        base["bcrypt"] = baselines.bcrypt_rates(a.bcrypt_rounds, a.api_workers)
+        base["mongo_bulk_write"] = baselines.mongo_bulk_write(self.srv["mongo"], a.raw_count)
+        base["kafka_consume"] = baselines.kafka_consume(
+            self.srv["kafka"], f"benchraw{uuid.uuid4().hex[:8]}.events", a.raw_count
+        )
+        print(f"[bench] baselines {json.dumps(base)}", flush=True)
+        self.start_suite()
         sampler = ProcSampler(self.groups, every=1.0)
         sampler.start()
         profile: dict[str, str] = {}
@@ -585,6 +613,17 @@ def _mongo(uri: str) -> Any:
     return connect(uri, app_name="bench-cleanup")
 
 
+def _only_lag(bench: Bench) -> int:
+    try:
+        lags = bench.lag_only()
+    finally:
+        if bench.private:
+            bench.private.stop()
+    print(json.dumps(lags, indent=1, ensure_ascii=False), flush=True)
+    print("\n".join(report.lag_tables(lags) + [f"- {n}" for n in bench.notes]), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_bench.py")
     parser.add_argument("--subscribers", type=int, default=60)
@@ -618,6 +657,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--others-timeout", type=float, default=3600.0)
     parser.add_argument("--quick", action="store_true", help="a short smoke run (not for the record)")
+    parser.add_argument(
+        "--only-lag", action="store_true", help="only the projection-lag phase; printed, no results files"
+    )
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     parser.add_argument(
         "--shared-servers",
@@ -638,6 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.what_if_id_lookups:
         args.others = False
     bench = Bench(args)
+    if args.only_lag:
+        return _only_lag(bench)
     try:
         result = bench.run()
     finally:
