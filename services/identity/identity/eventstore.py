@@ -113,10 +113,15 @@ class Accounts:
         *,
         audit: Audit | None = None,
         attempts: int = 5,
+        loaded: d.Account | None = None,
     ) -> tuple[d.Account | None, list[d.Event]]:
-        """Decide on the current state and append; retried when another writer got in first."""
+        """Decide on the current state and append; retried when another writer got in first.
+
+        `loaded` is the state this request read already: the first attempt decides on it
+        instead of reading the stream again (a newer append makes it conflict and reload).
+        """
         for attempt in range(attempts):
-            state = self.load(account_id)
+            state = loaded if attempt == 0 and loaded is not None else self.load(account_id)
             cmd = command(state) if callable(command) else command
             events = d.decide(state, cmd)
             try:
@@ -125,6 +130,17 @@ class Accounts:
                 if attempt == attempts - 1:
                     raise
         raise AssertionError("unreachable")
+
+    def create(
+        self, account_id: str, command: d.Command, *, audit: Audit | None = None
+    ) -> tuple[d.Account | None, list[d.Event]]:
+        """Start the stream of a freshly made id without reading it (it cannot exist yet);
+        should it exist after all, decide again on what is stored (`execute`)."""
+        events = d.decide(None, command)
+        try:
+            return self._append(account_id, None, events, audit or Audit()), events
+        except ConcurrencyConflict:
+            return self.execute(account_id, command, audit=audit)
 
     def _append(
         self, account_id: str, state: d.Account | None, events: list[d.Event], audit: Audit
@@ -153,14 +169,22 @@ class Accounts:
         """Take `key` for `account_id`, or raise `LoginTaken` (an orphan reservation is reclaimed).
 
         A reservation made under the clear stream id (before digests) still holds the login.
+        A new login's stream is written at version 1 without reading it first; only a stream
+        that exists is read, to tell a holding reservation from an orphan.
         """
         now = now or datetime.now(UTC)
-        stream = self.logins.current(key)
-        current = self._store.load(stream)
-        version = current[-1].stream_version if current else 0
-        if self._held(current, now) or self._held(self._store.load(login_stream(key)), now):
+        if self._held(self._store.load(login_stream(key)), now):
             raise d.LoginTaken("this login is taken")
+        stream = self.logins.current(key)
         payload = {"login_key": key, "account_id": account_id}
+        try:
+            self._store.append(_envelope("LoginReserved", payload, stream, 1))
+            return
+        except ConcurrencyConflict:
+            current = self._store.load(stream)  # reserved before: held, or an orphan to reclaim
+        if self._held(current, now):
+            raise d.LoginTaken("this login is taken")
+        version = current[-1].stream_version if current else 0
         try:
             self._store.append(_envelope("LoginReserved", payload, stream, version + 1))
         except ConcurrencyConflict as exc:

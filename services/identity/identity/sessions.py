@@ -3,6 +3,10 @@
 A session is a family of refresh tokens. Each refresh spends its token (one atomic
 single-document update) and issues the next. Presenting a spent token again means it
 leaked: the whole family is revoked. Expiry is checked in code (no TTL indexes here).
+
+A sign-in writes one document: the session keeps its first refresh token (`first_refresh`),
+whose clear form `<session id>.<secret>` says which session to look in; each later token
+has a document of its own in `refresh_tokens`.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class Grant:
     refresh_token: str
 
 
+FIRST = "."  # separates a first token's session id from its secret (not in the token_urlsafe alphabet)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -59,13 +66,21 @@ class SessionStore:
         self._tokens.create_index([("session_id", ASCENDING)])
 
     def open(self, account_id: str, *, now: datetime | None = None) -> Grant:
-        """Start a session with its first refresh token."""
+        """Start a session with its first refresh token (one insert)."""
         now = now or datetime.now(UTC)
         session_id = str(uuid.uuid4())
+        token = f"{session_id}{FIRST}{secrets.token_urlsafe(32)}"
+        first = {"digest": _digest(token), "expires_at": now + self._ttl, "spent_at": None}
         self._sessions.insert_one(
-            {"_id": session_id, "account_id": account_id, "created_at": now, "revoked_at": None}
+            {
+                "_id": session_id,
+                "account_id": account_id,
+                "created_at": now,
+                "revoked_at": None,
+                "first_refresh": first,
+            }
         )
-        return Grant(account_id, session_id, self._issue(account_id, session_id, now))
+        return Grant(account_id, session_id, token)
 
     def _issue(self, account_id: str, session_id: str, now: datetime) -> str:
         token = secrets.token_urlsafe(32)
@@ -83,7 +98,15 @@ class SessionStore:
     def rotate(self, token: str, *, now: datetime | None = None) -> Grant:
         """Spend `token` and issue its successor; `RefreshReused` / `RefreshInvalid` otherwise."""
         now = now or datetime.now(UTC)
-        digest = _digest(token)
+        session_id, sep, _ = token.partition(FIRST)
+        if sep:
+            account_id = self._spend_first(session_id, _digest(token), now)
+        else:
+            account_id, session_id = self._spend(_digest(token), now)
+        return Grant(account_id, session_id, self._issue(account_id, session_id, now))
+
+    def _spend(self, digest: str, now: datetime) -> tuple[str, str]:
+        """Spend a token of `refresh_tokens`: its account and session."""
         doc = self._tokens.find_one_and_update({"_id": digest, "spent_at": None}, {"$set": {"spent_at": now}})
         if doc is None:
             spent = self._tokens.find_one({"_id": digest})
@@ -93,9 +116,23 @@ class SessionStore:
             raise RefreshInvalid("unknown refresh token")
         if doc["expires_at"] <= now or not self.is_live(doc["session_id"]):
             raise RefreshInvalid("the session ended")
-        return Grant(
-            doc["account_id"], doc["session_id"], self._issue(doc["account_id"], doc["session_id"], now)
+        return str(doc["account_id"]), str(doc["session_id"])
+
+    def _spend_first(self, session_id: str, digest: str, now: datetime) -> str:
+        """Spend a session's first token: its account (the session document says if it is live)."""
+        doc = self._sessions.find_one_and_update(
+            {"_id": session_id, "first_refresh.digest": digest, "first_refresh.spent_at": None},
+            {"$set": {"first_refresh.spent_at": now}},
         )
+        if doc is None:
+            session = self._sessions.find_one({"_id": session_id})
+            if session is not None and (session.get("first_refresh") or {}).get("digest") == digest:
+                self.revoke(session_id, now=now)
+                raise RefreshReused(session["account_id"], session_id)
+            raise RefreshInvalid("unknown refresh token")
+        if doc["first_refresh"]["expires_at"] <= now or doc.get("revoked_at") is not None:
+            raise RefreshInvalid("the session ended")
+        return str(doc["account_id"])
 
     def is_live(self, session_id: str) -> bool:
         """Whether the session was not revoked.

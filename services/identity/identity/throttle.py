@@ -57,16 +57,18 @@ class Throttle:
         self._policy = policy
         self._ids = ids  # None only in tests that read raw keys
 
-    def check(self, keys: list[str], *, now: datetime | None = None) -> None:
-        """Raise `Throttled` while any key is locked."""
+    def check(self, keys: list[str], *, now: datetime | None = None) -> frozenset[str]:
+        """Raise `Throttled` while any key is locked; else the keys that have a counter (only
+        those have anything for `clear` to forget)."""
         now = now or datetime.now(UTC)
         # one `{_id}` lookup per key: FerretDB does not push `$in` down (it would read the collection)
-        found = (self._coll.find_one({"_id": stored_id(self._ids, k)}, ["locked_until"]) for k in keys)
-        until = [doc["locked_until"] for doc in found if doc and doc.get("locked_until")]
+        found = {k: self._coll.find_one({"_id": stored_id(self._ids, k)}, ["locked_until"]) for k in keys}
+        until = [doc["locked_until"] for doc in found.values() if doc and doc.get("locked_until")]
         waits = [(u - now).total_seconds() for u in until]
         waits = [w for w in waits if w > 0]
         if waits:
             raise Throttled(max(1, math.ceil(max(waits))))
+        return frozenset(k for k, doc in found.items() if doc is not None)
 
     def fail(self, key: str, *, free: int, now: datetime | None = None) -> Failure:
         """Count one failure of `key`; lock it when it is past its free ones."""

@@ -18,6 +18,7 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.events: dict[str, list[Envelope]] = {}
+        self.loads: list[str] = []  # streams read, in order (each a round trip on the real store)
 
     def append(self, envelope: Envelope) -> None:
         encode(envelope)  # the real store refuses payloads that break their contract
@@ -27,6 +28,7 @@ class FakeStore:
         stream.append(envelope)
 
     def load(self, stream_id: str) -> list[Envelope]:
+        self.loads.append(stream_id)
         return list(self.events.get(stream_id, []))
 
     def version(self, stream_id: str) -> int:

@@ -32,7 +32,7 @@ def change_password(
         gw.throttle.fail(key, free=gw.settings.throttling.login_free)
         raise d.CurrentPasswordWrong("The current password is wrong.")
     credential_id = store_hash(gw, account_id, new_pw)
-    gw.accounts.execute(account_id, d.ChangePassword(True, credential_id), audit=audit)
+    gw.accounts.execute(account_id, d.ChangePassword(True, credential_id), audit=audit, loaded=state)
     end_sessions(gw, account_id, audit)
 
 

@@ -32,7 +32,7 @@ def erase(gw: Gateway, account_id: str, *, password: str | None, requested_by: s
             gw.throttle.fail(f"login:{key}", free=gw.settings.throttling.login_free)
             raise ErasurePasswordWrong("The password is wrong.")
     command = d.Erase("subscriber" if requested_by == "subscriber" else "operator", gw.clock())
-    _, events = gw.accounts.execute(account_id, command, audit=Audit())
+    _, events = gw.accounts.execute(account_id, command, audit=Audit(), loaded=state)
     erased = next(e for e in events if isinstance(e, d.Erased))
     return gw.erasure.complete(
         account_id,

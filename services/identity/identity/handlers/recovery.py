@@ -81,7 +81,9 @@ def complete_recovery(
     )
     credential_id = store_hash(gw, account_id, new_pw)
     try:
-        gw.accounts.execute(account_id, d.CompletePasswordReset(request_id, credential_id), audit=audit)
+        gw.accounts.execute(
+            account_id, d.CompletePasswordReset(request_id, credential_id), audit=audit, loaded=state
+        )
     except d.ResetNotRequested as exc:
         raise RecoveryInvalid("The code is wrong or expired.") from exc
     end_sessions(gw, account_id, audit)

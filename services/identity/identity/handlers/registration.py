@@ -63,7 +63,7 @@ def register(gw: Gateway, new: NewAccount, audit: Audit) -> Registration:
     )
     in_use = owners[d.KIND_OF[new.confirm_via]] is not None
     command = d.Register(profile, new.phone, new.email, new.confirm_via, credential_id, in_use)
-    gw.accounts.execute(account_id, command, audit=audit)
+    gw.accounts.create(account_id, command, audit=audit)
     for kind, owner in owners.items():
         if owner and owner != account_id:
             note_reuse(gw, owner, kind, contacts[kind])

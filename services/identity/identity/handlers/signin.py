@@ -34,7 +34,7 @@ def sign_in(gw: Gateway, login: str, password: str, audit: Audit) -> Tokens:
     key = login_key(login)
     keys = [f"login:{key}"] + ([f"ip:{audit.ip}"] if audit.ip else [])
     try:
-        gw.throttle.check(keys)
+        counted = gw.throttle.check(keys)
     except Throttled:
         gw.accounts.record(
             "LoginFailed",
@@ -54,7 +54,8 @@ def sign_in(gw: Gateway, login: str, password: str, audit: Audit) -> Tokens:
         failed = {"account_id": account_id, "login_key": key, "reason": "confirmation_required"}
         gw.accounts.record("LoginFailed", failed | audit_fields(audit))
         raise
-    gw.throttle.clear(f"login:{key}")
+    if f"login:{key}" in counted:  # no counter, nothing to forget: no round trip
+        gw.throttle.clear(f"login:{key}")
     grant = gw.sessions.open(account.account_id)
     gw.accounts.record(
         "LoginSucceeded",
