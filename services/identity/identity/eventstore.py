@@ -207,9 +207,14 @@ class Accounts:
         return None
 
     def record(self, event_type: str, payload: Mapping[str, Any]) -> None:
-        """Append an audit event on a stream of its own (no contention with account commands)."""
+        """Append an audit event on a stream of its own (no contention with account commands).
+
+        One of no account (a sign-in with an unknown login) names its day in the stream id: its
+        personal data is sealed under the day's key, so a flood of attempts makes no key each.
+        """
         event_id = str(uuid.uuid4())
-        self._store.append(_envelope(event_type, payload, f"audit-{event_id}", 1, event_id))
+        day = "" if payload.get("account_id") else f"{datetime.now(UTC):%Y%m%d}-"
+        self._store.append(_envelope(event_type, payload, f"audit-{day}{event_id}", 1, event_id))
 
 
 def open_accounts(runtime: Runtime) -> Accounts:

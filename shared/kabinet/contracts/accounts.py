@@ -137,7 +137,10 @@ class LoginSucceededV1(Contract):
 
 
 class LoginFailedV1(Contract):
-    """Audit: a sign-in failed (unknown login: `account_id` null); stream `audit-<event id>`."""
+    """Audit: a sign-in failed; stream `audit-<event id>`. Unknown login: `account_id` null, stream
+    `audit-<YYYYMMDD>-<event id>`, sealed under that day's key (one key a day, not one per attempt)."""
+
+    SUBJECT_OF_STREAM = r"^(audit-\d{8})-"
 
     account_id = uuid_str(load_default=None, allow_none=True)
     login_key = fields.String(required=True, metadata=pii("security"))

@@ -39,6 +39,9 @@ class Contract(Schema):
     """
 
     SUBJECT: str | None = "account_id"
+    # without a `SUBJECT` value: the part of the stream id this pattern's group 1 matches is the
+    # subject (events of no account share a key, e.g. per day); else the whole stream id
+    SUBJECT_OF_STREAM: str | None = None
 
     class Meta:
         unknown = EXCLUDE

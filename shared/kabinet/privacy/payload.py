@@ -11,6 +11,7 @@ one, values are written plain (unit tests, old tooling) and sealed values cannot
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from typing import Any
@@ -68,7 +69,11 @@ def subject_of(schema: type[Schema], payload: Mapping[str, Any], stream_id: str)
     """Whose key seals the payload's personal data."""
     name = getattr(schema, "SUBJECT", "account_id")
     value = payload.get(name) if name else None
-    return str(value) if value else stream_id
+    if value:
+        return str(value)
+    pattern = getattr(schema, "SUBJECT_OF_STREAM", None)
+    shared = re.match(pattern, stream_id) if pattern else None
+    return shared.group(1) if shared else stream_id
 
 
 def seal_payload(schema: type[Schema], payload: dict[str, Any], stream_id: str) -> dict[str, Any]:

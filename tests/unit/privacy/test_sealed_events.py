@@ -115,3 +115,22 @@ def test_contracts_mark_names_contacts_addresses_and_secrets_as_personal_data():
     secrets = dict(pii_paths(REGISTRY.latest("VerificationRequested").schema))
     assert secrets[("code",)] == "secret" and secrets[("link_token",)] == "secret"
     assert pii_paths(REGISTRY.latest("BillingAccountUpserted").schema) == ()  # the billing system's feed
+
+
+def test_failed_sign_ins_of_no_account_share_their_days_key_instead_of_making_one_each(keys):
+    from kabinet.privacy.crypto import parse
+
+    def failed(stream: str, account_id: str | None) -> str:
+        env = new_envelope(
+            "LoginFailed", {**REGISTRY.latest("LoginFailed").example, "account_id": account_id},
+            event_version=1, producer="identity", stream_id=stream, stream_version=1, correlation_id="c",
+        )  # fmt: skip
+        return parse(wire_payload(env)["login_key"]).subject
+
+    day = "audit-20261125"
+    assert failed(f"{day}-{uuid.uuid4()}", None) == failed(f"{day}-{uuid.uuid4()}", None) == day
+    assert failed(f"audit-20261126-{uuid.uuid4()}", None) == "audit-20261126"
+    known = str(uuid.uuid4())
+    assert failed(f"audit-{uuid.uuid4()}", known) == known  # an account's attempt: the account's key
+    old = f"audit-{uuid.uuid4()}"
+    assert failed(old, None) == old  # streams named before days: their own key, as they were sealed
