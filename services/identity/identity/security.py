@@ -10,6 +10,7 @@ import os
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -106,13 +107,21 @@ class AccessClaims:
 
 
 class AccessTokens:
-    """Short-lived HS256 JWTs naming the account (`sub`) and the session (`sid`)."""
+    """Short-lived HS256 JWTs naming the account (`sub`) and the session (`sid`).
+
+    A token's signature is checked once per process: the claims of the last `remembered`
+    valid tokens are kept with their expiry, which is checked on every use (a client repeats
+    its token on every request until it expires; the session's liveness is the caller's check).
+    """
 
     ISSUER = "kabinet-identity"
 
-    def __init__(self, *, secret: str, ttl_seconds: int) -> None:
+    def __init__(self, *, secret: str, ttl_seconds: int, remembered: int = 4096) -> None:
         self._secret = secret
         self.ttl = ttl_seconds
+        self._valid: OrderedDict[str, tuple[int, AccessClaims]] = OrderedDict()
+        self._remembered = remembered
+        self._lock = threading.Lock()
 
     def issue(self, account_id: str, session_id: str) -> str:
         """A signed token valid for `ttl` seconds."""
@@ -129,6 +138,12 @@ class AccessTokens:
 
     def decode(self, token: str) -> AccessClaims:
         """The claims of a valid token, or `TokenInvalid`."""
+        with self._lock:
+            known = self._valid.get(token)
+        if known is not None:
+            if time.time() < known[0]:
+                return known[1]
+            raise TokenInvalid("Signature has expired")
         try:
             claims = jwt.decode(
                 token,
@@ -139,4 +154,9 @@ class AccessTokens:
             )
         except jwt.PyJWTError as exc:
             raise TokenInvalid(str(exc)) from exc
-        return AccessClaims(account_id=str(claims["sub"]), session_id=str(claims["sid"]))
+        valid = AccessClaims(account_id=str(claims["sub"]), session_id=str(claims["sid"]))
+        with self._lock:
+            self._valid[token] = (int(claims["exp"]), valid)
+            while len(self._valid) > self._remembered:
+                self._valid.popitem(last=False)
+        return valid

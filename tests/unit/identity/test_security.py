@@ -72,3 +72,17 @@ def test_hashes_run_on_lower_priority_threads_so_reads_are_scheduled_first():
     assert name.startswith("bcrypt")
     assert nice == min(19, base + 7)
     assert nice_of_this_thread() == base  # the caller keeps its own
+
+
+def test_a_token_checked_once_is_remembered_until_it_expires(monkeypatch):
+    import identity.security as security
+
+    tokens = AccessTokens(secret="s" * 40, ttl_seconds=60)
+    token = tokens.issue("acc", "sid")
+    assert tokens.decode(token).account_id == "acc"
+    monkeypatch.setattr(security.jwt, "decode", lambda *a, **k: pytest.fail("signature checked again"))
+    assert tokens.decode(token).session_id == "sid"  # remembered: no second signature check
+    later = time.time() + 61
+    monkeypatch.setattr(security.time, "time", lambda: later)
+    with pytest.raises(TokenInvalid):
+        tokens.decode(token)
