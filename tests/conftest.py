@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# identity's `runtime`, `client` and `account` fixtures, over each identity test module's `settings`
+pytest_plugins = ["identity_support"]
 
 
 def _docker_answers() -> bool:

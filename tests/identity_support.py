@@ -9,9 +9,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from identity.app import create_app
+from identity.bootstrap import SERVICE
 from identity.config import Settings
 from identity.eventstore import open_accounts
 from identity.handlers.events import on_verification_event
@@ -20,6 +23,29 @@ from kabinet.contracts import Envelope, new_envelope
 from kabinet.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
+
+
+# Fixtures of the identity integration tests (a plugin of tests/conftest.py): each test module
+# defines `settings`; a module may still define its own fixture of the same name.
+@pytest.fixture
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    """Identity's runtime over the module's `settings`, its indexes made."""
+    rt = Runtime.open(settings.infra)
+    SERVICE.setup(rt)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(settings: Settings, runtime: Runtime) -> Any:
+    """A test client of the gateway."""
+    return create_app(settings).test_client()
+
+
+@pytest.fixture
+def account(client: Any, runtime: Runtime) -> dict[str, Any]:
+    """A signed-up, confirmed subscriber."""
+    return sign_up(client, runtime)
 
 
 def settings_for(service_env: dict[str, str], **env: str) -> Settings:

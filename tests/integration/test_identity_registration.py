@@ -10,12 +10,10 @@ from identity_support import registration, settings_for, sign_up
 from support import read_topic
 
 from identity.app import create_app
-from identity.bootstrap import SERVICE
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import decode
 from kabinet.contracts.topics import ACCOUNTS
 from kabinet.relay import OutboxRelay
-from kabinet.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -23,14 +21,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def settings(service_env):
     return settings_for(service_env)
-
-
-@pytest.fixture
-def runtime(settings):
-    rt = Runtime.open(settings.infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
 
 
 @pytest.fixture

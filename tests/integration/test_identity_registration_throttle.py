@@ -9,10 +9,8 @@ import pytest
 from identity_support import random_mobile, registration, settings_for
 
 from identity.app import create_app
-from identity.bootstrap import SERVICE
 from identity.config import Throttling
 from identity.throttle import Throttle, Throttled
-from kabinet.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -25,14 +23,6 @@ def settings(service_env):
         IDENTITY_THROTTLE_REGISTRATIONS_PER_IP="3",
         IDENTITY_THROTTLE_REGISTRATIONS_PER_CONTACT="2",
     )
-
-
-@pytest.fixture
-def runtime(settings):
-    rt = Runtime.open(settings.infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
 
 
 def post(app, body, ip):

@@ -14,12 +14,8 @@ from contextlib import contextmanager
 
 import pytest
 from flask import jsonify
-from identity_support import PASSWORD, bearer, registration, serving, settings_for, sign_up, stub
+from identity_support import PASSWORD, bearer, registration, serving, settings_for, stub
 from pymongo import monitoring
-
-from identity.app import create_app
-from identity.bootstrap import SERVICE
-from kabinet.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 NOT_OURS = frozenset({"counters", "subject_keys"})
@@ -73,24 +69,6 @@ def billing_link() -> Iterator[str]:
 @pytest.fixture
 def settings(service_env, billing_link):
     return settings_for(service_env, IDENTITY_BILLING_LINK_URL=billing_link)
-
-
-@pytest.fixture
-def runtime(settings):
-    rt = Runtime.open(settings.infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(settings, runtime):
-    return create_app(settings).test_client()
-
-
-@pytest.fixture
-def account(client, runtime):
-    return sign_up(client, runtime)
 
 
 def sign_in(client, login):

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from identity_support import PASSWORD, bearer, registration, settings_for, sign_up
-
-from identity.app import create_app
-from identity.bootstrap import SERVICE
-from kabinet.runtime import Runtime
+from identity_support import PASSWORD, bearer, registration, settings_for
 
 pytestmark = pytest.mark.integration
 
@@ -15,24 +11,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def settings(service_env):
     return settings_for(service_env, IDENTITY_THROTTLE_LOGIN_FREE="3", IDENTITY_THROTTLE_BASE_SECONDS="60")
-
-
-@pytest.fixture
-def runtime(settings):
-    rt = Runtime.open(settings.infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(settings, runtime):
-    return create_app(settings).test_client()
-
-
-@pytest.fixture
-def account(client, runtime):
-    return sign_up(client, runtime)
 
 
 def sign_in(client, login, password=PASSWORD, ip="203.0.113.7"):
