@@ -646,7 +646,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--busy-think", type=float, default=0.05, help="seconds between one reader's requests"
     )
-    parser.add_argument("--lag-rates", type=lambda v: [float(x) for x in v.split(",")], default=[20.0, 200.0])
+    parser.add_argument(
+        "--lag-rates", type=lambda v: [float(x) for x in v.split(",")], default=[20.0, 50.0, 200.0]
+    )
     parser.add_argument("--lag-goal-rate", type=float, default=200.0)
     parser.add_argument("--lag-settle", type=float, default=60.0, help="seconds to wait for stragglers")
     parser.add_argument("--lag-seconds", type=float, default=15.0)
