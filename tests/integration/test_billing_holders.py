@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from support import drive
 from billing_link.bootstrap import wire
 from billing_link.config import Settings
 from billing_link.consumers import CONSUMERS
+from billing_link.domain import Person, holder_print
 from billing_link.subscribers import SubscriberDirectory
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, encode, new_envelope
@@ -75,9 +76,10 @@ def test_registration_and_a_confirmed_phone_make_a_subscriber_in_any_order(
             first_name="Алёна", middle_name=None, birth_date="1990-01-31")  # fmt: skip
 
     sub = drive_until(loop, lambda: subscribers.get(account_id))
-    assert (sub.person.last_name, sub.person.first_name, str(sub.person.birth_date)) == (
-        "Сидорова", "Алёна", "1990-01-31",
-    )  # fmt: skip
+    she = Person("Сидорова", "Алёна", date(1990, 1, 31))
+    assert sub.holder == holder_print(she, wire(runtime).directory.keys.digest)
+    stored = runtime.db["subscribers"].find_one({"_id": account_id})
+    assert "Сидорова" not in str(stored) and "last_name" not in stored  # digests only
     drive(loop, lambda: subscribers.get(account_id).confirmed_phone, what="the confirmed phone")  # type: ignore[union-attr]
     assert subscribers.get(account_id).confirmed_phone == "+79161234567"  # type: ignore[union-attr]
 
@@ -111,3 +113,21 @@ def drive_until(loop: Any, probe: Any) -> Any:
     found: list[Any] = []
     drive(loop, lambda: found.append(probe()) or found[-1], what="the subscriber")
     return found[-1]
+
+
+def test_a_subscriber_stored_with_plain_names_is_converted_to_digests_at_set_up(
+    runtime: Runtime, subscribers: SubscriberDirectory
+) -> None:
+    from billing_link.bootstrap import setup
+
+    account_id = str(uuid.uuid4())
+    plain = {"last_name": "Сидорова", "first_name": "Алёна", "middle_name": None, "birth_date": "1990-01-31"}
+    runtime.db["subscribers"].insert_one({"_id": account_id, **plain, "locale": "ru"})  # as written before
+    before = subscribers.get(account_id)
+    setup(runtime)
+    stored = runtime.db["subscribers"].find_one({"_id": account_id})
+    assert "Сидорова" not in str(stored) and "last_name" not in stored
+    assert subscribers.get(account_id) == before  # the same print, read either way
+    assert before is not None and before.holder == holder_print(
+        Person("Сидорова", "Алёна", date(1990, 1, 31)), wire(runtime).directory.keys.digest
+    )

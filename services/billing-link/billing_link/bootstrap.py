@@ -31,8 +31,9 @@ class Wiring:
 
 def wire(runtime: Runtime) -> Wiring:
     """Mongo adapters over the runtime's database and event store."""
-    directory = BillingDirectory(runtime.db, keys=MirrorKeys.of(runtime.keys))
-    subscribers = SubscriberDirectory(runtime.db)
+    keys = MirrorKeys.of(runtime.keys)
+    directory = BillingDirectory(runtime.db, keys=keys)
+    subscribers = SubscriberDirectory(runtime.db, keys.digest)
     views = LinkViews(runtime.db)
     deps = Deps(links=LinkStore(runtime.store), views=views, directory=directory, subscribers=subscribers)
     return Wiring(deps, directory, subscribers, views, ServiceQueries(views, directory))
@@ -45,6 +46,7 @@ def setup(runtime: Runtime) -> None:
     for adapter in (w.directory, w.subscribers, w.views):
         adapter.create_indexes()
     w.directory.minimise_plain()  # a mirror written before minimisation (`migrate`)
+    w.subscribers.minimise_plain()  # subscribers' names from before prints
 
 
 SERVICE = ServiceDef(

@@ -4,6 +4,10 @@ Built from identity's `UserRegistered` and verification's `ContactConfirmed`, wh
 on different topics in any relative order, so each source writes only its own fields.
 The confirmed phone keeps the time of the event that set it: an older confirmation or
 release never overwrites a newer one.
+
+Names and the birth date are kept only as keyed digests (`holder`, the print the mirror of the
+billing feed keeps of its holders, under the same key): comparing prints is all the holder
+check needs. Documents written before keep plain fields until `minimise_plain` (`migrate`).
 """
 
 from __future__ import annotations
@@ -17,27 +21,45 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from billing_link.domain import Person, Subscriber
+from billing_link.domain import Digest, HolderPrint, Subscriber
+from billing_link.mirror import print_doc
 from kabinet.mongo import Doc
+from kabinet.privacy.crypto import ERASED
 
 _PERSON = ("last_name", "first_name", "middle_name", "birth_date")
+_UNSET_PLAIN = dict.fromkeys(_PERSON, "")
 
 
 class SubscriberDirectory:
     """One document per Kabinet account id."""
 
-    def __init__(self, db: Database[Doc], collection: str = "subscribers") -> None:
+    def __init__(self, db: Database[Doc], digest: Digest, collection: str = "subscribers") -> None:
         self._coll: Collection[Doc] = db[collection]
+        self._digest = digest
 
     def create_indexes(self) -> None:
         """Lookup by confirmed phone (number recycling)."""
         self._coll.create_index([("confirmed_phone", ASCENDING)])
 
     def registered(self, payload: Mapping[str, Any]) -> None:
-        """Personal data from `UserRegistered` (setting the same values again changes nothing)."""
-        person = {k: _plain(payload.get(k)) for k in _PERSON}
-        extra = {"region": payload.get("region"), "locale": payload.get("locale") or "ru"}
-        self._coll.update_one({"_id": str(payload["account_id"])}, {"$set": {**person, **extra}}, upsert=True)
+        """Personal data from `UserRegistered`, as its print (setting the same again changes nothing)."""
+        fields: dict[str, Any] = {"region": payload.get("region"), "locale": payload.get("locale") or "ru"}
+        if payload.get("last_name") and payload.get("birth_date") and ERASED not in payload.values():
+            fields["holder"] = print_doc(self._digest, {k: _plain(payload.get(k)) for k in _PERSON})
+        update = {"$set": fields, "$unset": _UNSET_PLAIN}
+        self._coll.update_one({"_id": str(payload["account_id"])}, update, upsert=True)
+
+    def minimise_plain(self) -> int:
+        """Replace the plain names of documents written before prints; how many were rewritten."""
+        done = 0
+        for doc in list(self._coll.find({"last_name": {"$exists": True}})):
+            plain = {k: doc.get(k) for k in _PERSON}
+            update: dict[str, Any] = {"$unset": _UNSET_PLAIN}
+            if plain["last_name"] and plain["birth_date"]:
+                update["$set"] = {"holder": print_doc(self._digest, plain)}
+            self._coll.update_one({"_id": doc["_id"]}, update)
+            done += 1
+        return done
 
     def phone_confirmed(self, account_id: str, phone: str, at: datetime) -> bool:
         """The account proved it holds `phone` at `at`; ignored when a newer fact is recorded."""
@@ -67,15 +89,16 @@ class SubscriberDirectory:
     def get(self, account_id: str) -> Subscriber | None:
         """The subscriber, once identity has told their personal data."""
         doc = self._coll.find_one({"_id": account_id})
-        if doc is None or not doc.get("last_name") or not doc.get("birth_date"):
+        if doc is None:
             return None
-        person = Person(
-            last_name=doc["last_name"],
-            first_name=doc["first_name"],
-            middle_name=doc.get("middle_name"),
-            birth_date=date.fromisoformat(doc["birth_date"]),
+        holder = doc.get("holder")
+        if holder is None and doc.get("last_name") and doc.get("birth_date"):  # not yet minimised
+            holder = print_doc(self._digest, {k: doc.get(k) for k in _PERSON})
+        if holder is None:
+            return None
+        return Subscriber(
+            account_id, HolderPrint(**holder), doc.get("confirmed_phone"), doc.get("locale") or "ru"
         )
-        return Subscriber(account_id, person, doc.get("confirmed_phone"), doc.get("locale") or "ru")
 
 
 def _plain(value: Any) -> Any:

@@ -152,7 +152,9 @@ def mobile_record(**overrides: Any) -> BillingRecord:
 
 
 def subscriber(**overrides: Any) -> Subscriber:
-    base = Subscriber(account_id=new_id(), person=person(), confirmed_phone="+79161234567")
+    base = Subscriber(
+        account_id=new_id(), holder=holder_print(person(), DIGEST), confirmed_phone="+79161234567"
+    )
     return replace(base, **overrides)
 
 

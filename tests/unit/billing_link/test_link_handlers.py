@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from unit.billing_link.fakes import (
+    DIGEST,
     FakeLinks,
     FakeViews,
     fake_deps,
@@ -14,7 +15,15 @@ from unit.billing_link.fakes import (
     subscriber,
 )
 
-from billing_link.domain import BalanceLow, Event, LinkNotFound, LinkRequested, ServiceLinked, ServiceUnlinked
+from billing_link.domain import (
+    BalanceLow,
+    Event,
+    LinkNotFound,
+    LinkRequested,
+    ServiceLinked,
+    ServiceUnlinked,
+    holder_print,
+)
 from billing_link.handlers import (
     Deps,
     add_service,
@@ -45,7 +54,7 @@ def test_adding_the_same_service_twice_returns_the_existing_link() -> None:
 
 
 def test_a_mismatch_waits_for_the_code_then_links() -> None:
-    sub = subscriber(person=person(first_name="Павел"))
+    sub = subscriber(holder=holder_print(person(first_name="Павел"), DIGEST))
     deps = fake_deps(records=(record(),), subscribers=(sub,))
     link = add_service(deps, sub.account_id, service())
     assert link.status == "pending_proof" and link.proof_destination == "+79161234567"
@@ -54,7 +63,7 @@ def test_a_mismatch_waits_for_the_code_then_links() -> None:
 
 
 def test_a_dead_challenge_fails_the_request() -> None:
-    sub = subscriber(person=person(first_name="Павел"))
+    sub = subscriber(holder=holder_print(person(first_name="Павел"), DIGEST))
     deps = fake_deps(records=(record(),), subscribers=(sub,))
     link = add_service(deps, sub.account_id, service())
     failed = fail_proof(deps, link_id=link.link_id, account_id=sub.account_id)
@@ -109,7 +118,7 @@ class RacingLinks(FakeLinks):
 
 
 def test_a_concurrent_identical_request_is_absorbed() -> None:
-    sub = subscriber(person=person(first_name="Павел"))
+    sub = subscriber(holder=holder_print(person(first_name="Павел"), DIGEST))
     base = fake_deps(records=(record(),), subscribers=(sub,))
     deps = Deps(RacingLinks(), base.views, base.directory, base.subscribers)
     link = add_service(deps, sub.account_id, service())
@@ -130,7 +139,10 @@ def test_an_unlinked_service_can_be_linked_again() -> None:
 
 
 def test_a_low_balance_warns_each_linked_subscriber_once() -> None:
-    owner, asker = subscriber(locale="en"), subscriber(person=person(first_name="Павел"))
+    owner, asker = (
+        subscriber(locale="en"),
+        subscriber(holder=holder_print(person(first_name="Павел"), DIGEST)),
+    )
     deps = fake_deps(records=(record(),), subscribers=(owner, asker))
     add_service(deps, owner.account_id, service())
     add_service(deps, asker.account_id, service())  # pending: learns nothing

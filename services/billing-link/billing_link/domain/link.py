@@ -78,7 +78,7 @@ def _assess(cmd: RequestLink) -> Event:
     holder_ok = (
         subscriber is not None
         and not cmd.taken_by_other
-        and record.held_by(subscriber.person)
+        and record.held_by(subscriber.holder)
         and (service.type != "mobile" or subscriber.confirmed_phone == service.identifier)
     )
     if holder_ok:

@@ -70,17 +70,19 @@ class BillingRecord:
             return phone_print(service.identifier, self.digest) in self.identifiers
         return service.identifier == self.account_number
 
-    def held_by(self, person: Person) -> bool:
-        """Whether `person` is the holder (`same_holder` of their prints)."""
-        return same_holder(self.holder, holder_print(person, self.digest))
+    def held_by(self, who: Person | HolderPrint) -> bool:
+        """Whether `who` (a person, or their print under the same key) is the holder."""
+        return same_holder(
+            self.holder, who if isinstance(who, HolderPrint) else holder_print(who, self.digest)
+        )
 
 
 @dataclass(frozen=True)
 class Subscriber:
-    """A Kabinet account's personal data and the phone it has proved it holds."""
+    """A Kabinet account's personal data (as keyed digests) and the phone it has proved it holds."""
 
     account_id: str
-    person: Person
+    holder: HolderPrint
     confirmed_phone: str | None = None
     locale: str = "ru"
 
