@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 
+API_THREADS = 16
+
+
 def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command of `service`."""
     parser = argparse.ArgumentParser(prog=f"python -m {service.package}")
@@ -28,6 +31,13 @@ def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
     api = sub.add_parser("api", help="serve HTTP with gunicorn")
     api.add_argument("--bind", default=f"127.0.0.1:{service.default_port}")
     api.add_argument("--workers", type=int, default=2)
+    api.add_argument(
+        "--threads",
+        type=int,
+        default=API_THREADS,
+        help=f"gthread threads per worker (default {API_THREADS}): requests waiting for a password "
+        "hash hold a thread, so a worker keeps threads for reads beside a queue of sign-ins",
+    )
     consume = sub.add_parser("consume", help="run consumers (all by default)")
     consume.add_argument("names", nargs="*", help=f"of: {', '.join(service.consumers) or 'none'}")
     sub.add_parser("publish", help="run the outbox relay")
@@ -37,7 +47,7 @@ def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
     infra = service.infra()
     configure_logging(service.name, infra.log_level, infra.log_json)
     if args.command == "api":
-        return _api(service, args.bind, args.workers)
+        return _api(service, args.bind, args.workers, args.threads)
     runtime = Runtime.open(infra)
     try:
         if args.command == "topics":
@@ -97,7 +107,7 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-def _api(service: ServiceDef, bind: str, workers: int) -> int:
+def _api(service: ServiceDef, bind: str, workers: int, threads: int) -> int:
     argv = [
         sys.executable,
         "-m",
@@ -109,7 +119,7 @@ def _api(service: ServiceDef, bind: str, workers: int) -> int:
         "--worker-class",
         "gthread",
         "--threads",
-        "8",
+        str(threads),
         "--access-logfile",
         "-",
         "--access-logformat",

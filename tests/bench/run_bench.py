@@ -43,6 +43,8 @@ import report  # noqa: E402
 from procstat import ProcSampler  # noqa: E402
 from suite import PrivateServers, Suite, free_port, infra_module  # noqa: E402
 
+from kabinet.cli import API_THREADS  # noqa: E402  (the services' gunicorn threads; the baseline's too)
+
 
 def servers() -> dict[str, str]:
     """Kafka and Mongo: from the environment, else the project's local servers (started if needed)."""
@@ -105,7 +107,9 @@ class Bench:
     # ------------------------------------------------------------------ phases
 
     def hello(self, seconds: float, threads: int) -> None:
-        server = baselines.HelloServer(free_port(), self.args.api_workers, 8, self.live.logs / "hello.log")
+        server = baselines.HelloServer(
+            free_port(), self.args.api_workers, API_THREADS, self.live.logs / "hello.log"
+        )
         self.extra_groups["hello-api"] = [server.proc.pid]
         try:
             from suite import children
@@ -502,7 +506,7 @@ class Bench:
             "config": {
                 "subscribers": a.subscribers,
                 "api_workers": a.api_workers,
-                "threads": 8,
+                "threads": API_THREADS,
                 "bcrypt_rounds": a.bcrypt_rounds,
                 "servers": (
                     "private Kafka + FerretDB of this run" if self.private else "the machine's shared ones"
