@@ -118,3 +118,15 @@ def service_env(servers: dict[str, str], topic_prefix: str, mongo_client: Any) -
         "LOG_JSON": "0",
     }
     mongo_client.drop_database(db_name)
+
+
+@pytest.fixture
+def keys() -> Iterator[Any]:
+    """An in-memory key store installed as the process's (the codec seals with it), then the old one back."""
+    from kabinet.privacy.keystore import MemoryKeyStore
+    from kabinet.privacy.payload import keystore, use_keystore
+
+    store, previous = MemoryKeyStore(), keystore()
+    use_keystore(store)
+    yield store
+    use_keystore(previous)

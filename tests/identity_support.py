@@ -26,7 +26,13 @@ PASSWORD = "correct horse battery staple"
 
 
 # Fixtures of the identity integration tests (a plugin of tests/conftest.py): each test module
-# defines `settings`; a module may still define its own fixture of the same name.
+# may define its own `settings` (or any of these) to change them.
+@pytest.fixture
+def settings(service_env: dict[str, str]) -> Settings:
+    """Identity's settings in the test's namespace (a module overrides it to change some)."""
+    return settings_for(service_env)
+
+
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     """Identity's runtime over the module's `settings`, its indexes made."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from kafka import KafkaConsumer
@@ -58,3 +59,20 @@ def drive(loop: Any, until: Callable[[], object], *, timeout: float = 30.0, what
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s driving the loop: {what}")
         loop.poll_once(timeout_ms=200)
+
+
+@contextmanager
+def billing_runtime(service_env: dict[str, str], *topics: str) -> Iterator[Any]:
+    """billing-link's runtime in the test's namespace, with `topics` (contract names) created."""
+    from billing_link.config import Settings
+    from kabinet import kafka as kafka_clients
+    from kabinet.runtime import Runtime
+
+    rt = Runtime.open(Settings.from_env(service_env).infra)
+    kafka_clients.ensure_topics(
+        rt.infra.kafka_bootstrap, [rt.topic(t) for t in topics], partitions=3, replication=1
+    )
+    try:
+        yield rt
+    finally:
+        rt.close()

@@ -13,13 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from support import drive, read_topic
+from support import billing_runtime, drive, read_topic
 
 from billing_link.bootstrap import wire
-from billing_link.config import Settings
 from billing_link.consumers import CONSUMERS
 from billing_link.domain import Service
-from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, Envelope, decode, encode, new_envelope
 from kabinet.contracts.topics import BILLING_FEED, dlq
 from kabinet.runtime import Runtime
@@ -66,12 +64,8 @@ def account(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def runtime(service_env: dict[str, str]) -> Iterator[Runtime]:
-    rt = Runtime.open(Settings.from_env(service_env).infra)
-    kafka_clients.ensure_topics(
-        rt.infra.kafka_bootstrap, [rt.topic(BILLING_FEED)], partitions=3, replication=1
-    )
-    yield rt
-    rt.close()
+    with billing_runtime(service_env, BILLING_FEED) as rt:
+        yield rt
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from support import drive
+from support import billing_runtime, drive
 
 from billing_link.bootstrap import wire
-from billing_link.config import Settings
 from billing_link.consumers import CONSUMERS
 from billing_link.domain import Person, holder_print
 from billing_link.subscribers import SubscriberDirectory
-from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, encode, new_envelope
 from kabinet.contracts.topics import ACCOUNTS, VERIFICATION
 from kabinet.runtime import Runtime
@@ -28,11 +26,8 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def runtime(service_env: dict[str, str]) -> Iterator[Runtime]:
-    rt = Runtime.open(Settings.from_env(service_env).infra)
-    topics = [rt.topic(ACCOUNTS), rt.topic(VERIFICATION)]
-    kafka_clients.ensure_topics(rt.infra.kafka_bootstrap, topics, partitions=3, replication=1)
-    yield rt
-    rt.close()
+    with billing_runtime(service_env, ACCOUNTS, VERIFICATION) as rt:
+        yield rt
 
 
 @pytest.fixture

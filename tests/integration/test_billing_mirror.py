@@ -17,14 +17,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from support import drive
+from support import billing_runtime, drive
 
 from billing_link.bootstrap import wire
-from billing_link.config import Settings
 from billing_link.consumers import CONSUMERS
 from billing_link.domain import Person, Service
 from billing_link.handlers import add_service
-from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, encode, new_envelope
 from kabinet.contracts.topics import BILLING_FEED
 from kabinet.privacy.scan import Needles, Report, scan_database
@@ -42,12 +40,8 @@ HOLDER = {
 
 @pytest.fixture
 def runtime(service_env: dict[str, str]) -> Iterator[Runtime]:
-    rt = Runtime.open(Settings.from_env(service_env).infra)
-    kafka_clients.ensure_topics(
-        rt.infra.kafka_bootstrap, [rt.topic(BILLING_FEED)], partitions=3, replication=1
-    )
-    yield rt
-    rt.close()
+    with billing_runtime(service_env, BILLING_FEED) as rt:
+        yield rt
 
 
 @pytest.fixture

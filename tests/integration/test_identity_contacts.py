@@ -3,26 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from identity_support import PASSWORD, bearer, confirm, project, settings_for, sign_up
-
-from identity.app import create_app
-from identity.bootstrap import SERVICE
-from kabinet.runtime import Runtime
+from identity_support import PASSWORD, bearer, confirm, project, sign_up
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def runtime(service_env):
-    rt = Runtime.open(settings_for(service_env).infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture
-def client(service_env, runtime):
-    return create_app(settings_for(service_env)).test_client()
 
 
 def signed_in(client, runtime):

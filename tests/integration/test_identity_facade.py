@@ -9,8 +9,6 @@ from flask import Response, jsonify, request
 from identity_support import PASSWORD, bearer, serving, settings_for, sign_up, stub
 
 from identity.app import create_app
-from identity.bootstrap import SERVICE
-from kabinet.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 LINK = str(uuid.uuid4())
@@ -90,14 +88,6 @@ def billing_link(seen: list):
             ("DELETE", base + "/<link_id>"): remove,
         }
     )
-
-
-@pytest.fixture
-def runtime(service_env):
-    rt = Runtime.open(settings_for(service_env).infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
 
 
 @pytest.fixture

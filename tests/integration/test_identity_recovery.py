@@ -7,19 +7,10 @@ from flask import jsonify, request
 from identity_support import PASSWORD, bearer, serving, settings_for, sign_up, stub
 
 from identity.app import create_app
-from identity.bootstrap import SERVICE
 from kabinet.runtime import Runtime
 
 pytestmark = pytest.mark.integration
 CODE, WRONG = "246810", "111111"
-
-
-@pytest.fixture
-def runtime(service_env):
-    rt = Runtime.open(settings_for(service_env).infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
 
 
 def verification_stub(runtime: Runtime):

@@ -16,11 +16,9 @@ from identity_support import registration, serving, settings_for, sign_up, stub
 from support import wait_for
 
 from identity.app import create_app
-from identity.bootstrap import SERVICE
 from kabinet import kafka as kafka_clients
 from kabinet.broker_health import BrokerHealth, MetadataProbe
 from kabinet.contracts.topics import ACCOUNTS
-from kabinet.runtime import Runtime
 from verification.app import create_app as create_verification
 from verification.config import Settings as VerificationSettings
 
@@ -32,14 +30,6 @@ def dead_address() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return f"127.0.0.1:{s.getsockname()[1]}"
-
-
-@pytest.fixture
-def runtime(service_env):
-    rt = Runtime.open(settings_for(service_env).infra)
-    SERVICE.setup(rt)
-    yield rt
-    rt.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,18 +13,8 @@ from identity import domain as d
 from identity.domain.rules import login_key
 from identity.eventstore import Accounts, account_stream, login_stream
 from kabinet.contracts import REGISTRY, encode, new_envelope
-from kabinet.privacy.keystore import MemoryKeyStore
-from kabinet.privacy.payload import keystore, use_keystore
 
 LONG_AGO = datetime.now(UTC) - timedelta(days=400)
-
-
-@pytest.fixture
-def keys() -> Iterator[MemoryKeyStore]:
-    store, previous = MemoryKeyStore(), keystore()
-    use_keystore(store)
-    yield store
-    use_keystore(previous)
 
 
 def new_id() -> str:

@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kabinet.contracts import REGISTRY, DecodeError, Envelope, decode, encode, new_envelope
 from kabinet.privacy.crypto import ERASED, PREFIX, is_sealed
-from kabinet.privacy.keystore import MemoryKeyStore
-from kabinet.privacy.payload import KeyStoreMissing, keystore, pii_paths, use_keystore
-
-
-@pytest.fixture
-def keys() -> Iterator[MemoryKeyStore]:
-    store, previous = MemoryKeyStore(), keystore()
-    use_keystore(store)
-    yield store
-    use_keystore(previous)
+from kabinet.privacy.payload import KeyStoreMissing, pii_paths, use_keystore
 
 
 def envelope(event_type: str, **overrides: Any) -> Envelope:
