@@ -98,13 +98,14 @@ class OutboxRelay:
         return len(docs)
 
     def run(
-        self, stop: threading.Event, lease: Lease, idle_sleep: float = 0.05, idle_max: float = 0.4
+        self, stop: threading.Event, lease: Lease, idle_sleep: float = 0.05, idle_max: float = 0.1
     ) -> None:
         """Publish until `stop` is set, while holding the lease.
 
         An empty store is polled every `idle_sleep` s; after a second with nothing to publish the
-        pause doubles up to `idle_max` (an idle service stops costing the server twenty reads a
-        second), and the first batch found brings it back down.
+        pause doubles up to `idle_max` (an idle service costs the server half the reads), and the
+        first batch found brings it back down. `idle_max` is also the most the first event after a
+        quiet spell waits for, on every hop of a chain of services: keep it short.
         """
         pause, empty_for = idle_sleep, 0.0
         while not stop.is_set():
