@@ -37,7 +37,7 @@ class Settings:
 
     infra: InfraSettings
     bcrypt_rounds: int = 12
-    hash_concurrency: int = 1
+    hash_concurrency: int = 0  # hashes per process at a time; 0: one per core of the machine
     hash_nice: int = 10  # hashing threads this many nice steps below the API's other threads
     prehash_key: str = "kabinet-password-prehash-v1"
     jwt_secret: str = DEV_JWT_SECRET

@@ -28,18 +28,21 @@ T = TypeVar("T")
 class PasswordHasher:
     """bcrypt over base64(HMAC-SHA256(password)): any length, no silent truncation at 72 bytes.
 
-    Hashes run on `concurrency` hashing threads of the process (one per worker by default),
-    so a flood of sign-ins queues for them while the worker's other threads keep serving
-    reads (bcrypt releases the GIL while it works). The hashing threads run `nice` steps
+    Hashes run on `concurrency` hashing threads of the process (0: one per core), so a flood
+    of sign-ins queues for them while the worker's other threads keep serving reads (bcrypt
+    releases the GIL while it works). One per core, not one per worker: gunicorn's workers
+    do not share connections evenly (a benchmark saw one worker take two thirds of the
+    sign-ins), and a worker capped below the machine's cores leaves cores idle while its
+    queue waits. The hashing threads run `nice` steps
     below the rest (Linux schedules threads by their own nice value): with logins saturating
     the CPU, a read is scheduled ahead of a hash instead of waiting for a core behind it; a
     CPU with time to spare still goes to hashing.
     """
 
-    def __init__(self, *, rounds: int, key: str, concurrency: int = 1, nice: int = 0) -> None:
+    def __init__(self, *, rounds: int, key: str, concurrency: int = 0, nice: int = 0) -> None:
         self._rounds = rounds
         self._key = key.encode()
-        self._workers = max(1, concurrency)
+        self._workers = concurrency if concurrency > 0 else (os.cpu_count() or 1)
         self._nice = nice
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0

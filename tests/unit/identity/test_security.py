@@ -86,3 +86,34 @@ def test_a_token_checked_once_is_remembered_until_it_expires(monkeypatch):
     monkeypatch.setattr(security.time, "time", lambda: later)
     with pytest.raises(TokenInvalid):
         tokens.decode(token)
+
+
+def _most_at_once(hasher: PasswordHasher, calls: int) -> int:
+    """Run `calls` hashing jobs from as many request threads; the most that ran at one time."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def job() -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    with ThreadPoolExecutor(calls) as requests:
+        list(requests.map(lambda _: hasher._run(job), range(calls)))
+    return most[0]
+
+
+def test_hashes_at_a_time_are_capped_per_process():
+    assert _most_at_once(PasswordHasher(rounds=4, key="k", concurrency=2), calls=6) == 2
+
+
+def test_the_default_cap_is_one_hash_per_core(monkeypatch):
+    import identity.security as security
+
+    monkeypatch.setattr(security.os, "cpu_count", lambda: 3)
+    assert _most_at_once(PasswordHasher(rounds=4, key="k"), calls=8) == 3
