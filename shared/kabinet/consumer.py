@@ -1,5 +1,12 @@
 """The consumer loop: decode → handle (durable, idempotent write) → commit offset.
 
+A polled batch's partitions may be handled side by side (`threads` > 1): records of one
+partition stay in order on one thread, and what one partition's thread fully handled is
+committed even when another's fails. Kafka's order is per partition only, which is also all
+that several instances of a consumer group would keep, so handlers need nothing new; what
+the threads buy is overlap of their Mongo round trips (a handler spends most of its time
+waiting for the server).
+
 Unknown event types are skipped: topics grow by adding types. A loop told which types it
 `wanted` skips the others by their `event_type` header, before decoding. Failure policy (arroyo's):
 a message that can never succeed — it does not decode, or its handler raises `Poison` —
@@ -13,7 +20,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -50,6 +58,16 @@ Handler = Callable[[Envelope, Record], None]
 
 
 @dataclass
+class _Outcome:
+    """How one partition's share of a batch went."""
+
+    seen: int = 0
+    done: int | None = None  # offset of the last record fully handled
+    stopped: bool = False  # the dead-letter limit was reached
+    error: Exception | None = None
+
+
+@dataclass
 class LoopStats:
     """Counters of one loop, for metrics and tests."""
 
@@ -72,6 +90,7 @@ class ConsumerLoop:
         max_dead_in_a_row: int = 10,
         decoder: Callable[[bytes | None], Envelope] = decode,
         wanted: Collection[str] | None = None,
+        threads: int = 1,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -80,41 +99,67 @@ class ConsumerLoop:
         self._max_dead = max_dead_in_a_row
         self._decode = decoder
         self._wanted = {t.encode() for t in wanted} if wanted is not None else None
+        self._threads = max(1, threads)
+        self._pool: ThreadPoolExecutor | None = None
+        self._stats_lock = threading.Lock()
         self.stats = LoopStats()
 
     def poll_once(self, timeout_ms: int = 500) -> int:
-        """Handle one polled batch and commit it; the number of records seen."""
+        """Handle one polled batch and commit it; the number of records seen.
+
+        Offsets are committed once for the batch (on this thread: the Kafka consumer is not
+        thread-safe), after every partition's handling ended; then the first error is raised.
+        """
         batches = self._consumer.poll(timeout_ms=timeout_ms)
-        seen = 0
-        for tp, records in batches.items():
-            done: int | None = None
-            try:
-                for record in records:
-                    self._process(record)
-                    done = record.offset
-                    seen += 1
-                    if self.stats.dead_in_a_row >= self._max_dead:
-                        break
-            finally:  # what was fully handled is committed even when a later record fails
-                if done is not None:
-                    self._consumer.commit({tp: OffsetAndMetadata(done + 1, "", -1)})
-            if self.stats.dead_in_a_row >= self._max_dead:
+        if len(batches) > 1 and self._threads > 1:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix=f"{self._group}-part")
+            outcomes = dict(zip(batches, self._pool.map(self._partition, batches.values()), strict=True))
+        else:
+            outcomes = {tp: self._partition(records) for tp, records in batches.items()}
+        done = {tp: OffsetAndMetadata(o.done + 1, "", -1) for tp, o in outcomes.items() if o.done is not None}
+        if done:  # what was fully handled is committed even when a later record failed
+            self._consumer.commit(done)
+        for tp, o in outcomes.items():
+            if o.error is not None:
+                raise o.error
+            if o.stopped:
                 raise TooManyDeadLetters(f"{self.stats.dead_in_a_row} dead letters in a row on {tp.topic}")
-        return seen
+        return sum(o.seen for o in outcomes.values())
+
+    def _partition(self, records: Sequence[Record]) -> _Outcome:
+        """One partition's records in order, until the first error or the dead-letter limit."""
+        out = _Outcome()
+        try:
+            for record in records:
+                self._process(record)
+                out.done = record.offset
+                out.seen += 1
+                if self.stats.dead_in_a_row >= self._max_dead:
+                    out.stopped = True
+                    break
+        except Exception as exc:  # raised by poll_once after the commit of what was done
+            out.error = exc
+        return out
 
     def run(self, stop: threading.Event) -> None:
         """Poll until `stop` is set; errors other than poison propagate."""
-        while not stop.is_set():
-            self.poll_once()
+        try:
+            while not stop.is_set():
+                self.poll_once()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     def _process(self, record: Record) -> None:
         if self._wanted is not None and not self._is_wanted(record):
-            self.stats.skipped += 1
+            self._count(skipped=1)
             return
         try:
             envelope = self._decode(record.value)
         except UnknownEventType as exc:  # a newer producer's addition: not ours to handle
-            self.stats.skipped += 1
+            self._count(skipped=1)
             log.info("skipped unknown event type", extra={"topic": record.topic, "event": str(exc)})
             return
         except DecodeError as exc:
@@ -126,8 +171,16 @@ class ConsumerLoop:
             except Poison as exc:
                 self._dead_letter(record, exc)
                 return
-        self.stats.handled += 1
-        self.stats.dead_in_a_row = 0
+        self._count(handled=1)
+
+    def _count(self, *, handled: int = 0, skipped: int = 0, dead: int = 0) -> None:
+        """Add to the stats (partition threads share them); a handled record ends a run of dead ones."""
+        with self._stats_lock:
+            st = self.stats
+            st.handled += handled
+            st.skipped += skipped
+            st.dead_lettered += dead
+            st.dead_in_a_row = (0 if handled else st.dead_in_a_row) + dead
 
     def _is_wanted(self, record: Record) -> bool:
         """By the `event_type` header; a record without one is decoded and judged by its handler."""
@@ -149,8 +202,7 @@ class ConsumerLoop:
         ]
         future = self._producer.send(dlq(record.topic), key=record.key, value=record.value, headers=headers)
         future.get(timeout=30)  # the dead letter is durable before the offset moves on
-        self.stats.dead_lettered += 1
-        self.stats.dead_in_a_row += 1
+        self._count(dead=1)
         log.warning(
             "dead letter",
             extra={"topic": record.topic, "offset": record.offset, "error": str(error)[:500]},

@@ -62,5 +62,6 @@ def build_loop(runtime: Runtime, spec: ConsumerSpec) -> tuple[Any, ConsumerLoop]
         handler=spec.build(runtime),
         group_id=group_id,
         wanted=spec.event_types or None,
+        threads=runtime.infra.consumer_threads,
     )
     return consumer, loop

@@ -131,3 +131,42 @@ def test_a_loop_told_its_types_skips_the_others_without_decoding_them():
     assert [e.stream_version for e in seen] == [2]
     assert loop.stats.skipped == 1
     assert consumer.committed[TP] == 2
+
+
+def partition_records(partition: int, count: int) -> list[FakeRecord]:
+    out = []
+    for offset in range(count):
+        r = event_record(offset)
+        out.append(FakeRecord(TOPIC, partition, offset, r.key, r.value, r.headers))
+    return out
+
+
+def test_partitions_of_a_batch_are_handled_side_by_side_each_in_its_order():
+    import threading
+
+    both_inside = threading.Barrier(2, timeout=5)  # passes only if two partitions are handled at once
+    seen: dict[int, list[int]] = {0: [], 1: []}
+
+    def handler(env: Envelope, rec: FakeRecord) -> None:
+        if rec.offset == 0:
+            both_inside.wait()
+        seen[rec.partition].append(env.stream_version)
+
+    consumer = FakeConsumer(partition_records(0, 3) + partition_records(1, 3))
+    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=2)
+    assert loop.poll_once() == 6
+    assert seen == {0: [1, 2, 3], 1: [1, 2, 3]}
+    assert consumer.committed == {TP: 3, TopicPartition(TOPIC, 1): 3}
+    assert loop.stats.handled == 6
+
+
+def test_a_failing_partition_leaves_the_others_committed_and_then_raises():
+    def handler(env: Envelope, rec: FakeRecord) -> None:
+        if rec.partition == 1 and rec.offset == 1:
+            raise ConnectionError("mongo down")
+
+    consumer = FakeConsumer(partition_records(0, 3) + partition_records(1, 3))
+    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=2)
+    with pytest.raises(ConnectionError):
+        loop.poll_once()
+    assert consumer.committed == {TP: 3, TopicPartition(TOPIC, 1): 1}  # partition 1 resumes at offset 1
