@@ -1,13 +1,14 @@
 """A small load driver: threads with keep-alive `requests` sessions, every request recorded.
 
 `Recorder` keeps one sample per request (phase, name, start, latency, status); `hammer` runs a
-closed loop of `threads` callers for a fixed time; `journey` is one virtual subscriber
-registering, confirming by the SMS code from the dev inbox, signing in, adding a service and
-reading the dashboard.
+closed loop of `threads` callers for a fixed time; `paced` an open loop at a fixed rate;
+`journey` is one virtual subscriber registering, confirming by the SMS code from the dev inbox,
+signing in, adding a service and reading the dashboard.
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import threading
@@ -43,9 +44,13 @@ class Recorder:
     def call(
         self, session: requests.Session, name: str, method: str, url: str, **kwargs: Any
     ) -> requests.Response | None:
-        """Send one request and record it; None on a transport error."""
+        """Send one request and record it; None on a transport error.
+
+        `due` (a `time.perf_counter()` value): when an open-loop schedule meant to send it; the
+        latency is counted from then, so a late sender's wait counts (no coordinated omission).
+        """
         kwargs.setdefault("timeout", 30)
-        t0, wall = time.perf_counter(), time.time()
+        t0, wall = kwargs.pop("due", None) or time.perf_counter(), time.time()
         try:
             resp = session.request(method, url, **kwargs)
         except requests.RequestException:
@@ -105,6 +110,48 @@ def hammer(
     stop.set()
     for t in pool:
         t.join(60)
+    return time.perf_counter() - t0
+
+
+def paced(
+    rate: float,
+    seconds: float,
+    work: Callable[[requests.Session, int, float], object],
+    *,
+    threads: int = 32,
+    reconnect_every: int = 20,
+) -> float:
+    """An open loop: request i is due at start + i/rate for `seconds`, whatever the replies do.
+
+    `work(session, i, due)` sends it (record with `Recorder.call(..., due=due)`); `threads`
+    senders take the next due request each, so slow replies delay no schedule until all of
+    them are busy, and then their lateness is counted in the latency. The wall time.
+    """
+    total = int(rate * seconds)
+    turn = itertools.count()
+    t0 = time.perf_counter()
+
+    def loop() -> None:
+        session, sent = requests.Session(), 0
+        try:
+            while (i := next(turn)) < total:
+                due = t0 + i / rate
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                work(session, i, due)
+                sent += 1
+                if sent % reconnect_every == 0:  # spread connections over the workers
+                    session.close()
+                    session = requests.Session()
+        finally:
+            session.close()
+
+    pool = [threading.Thread(target=loop, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(seconds + 120)
     return time.perf_counter() - t0
 
 
