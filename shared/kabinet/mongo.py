@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+from pymongo.results import UpdateResult
 
 from kabinet import mongo_counts
 
@@ -27,3 +31,20 @@ def connect(uri: str, *, app_name: str, timeout_ms: int = 5000) -> MongoClient[D
 def ping(db: Database[Doc]) -> None:
     """Raise unless the server answers."""
     db.client.admin.command("ping")
+
+
+def upsert_one(coll: Collection[Doc], where: Mapping[str, Any], update: Mapping[str, Any]) -> bool:
+    """`update_one(where, update, upsert=True)` that holds when two writers upsert one `_id` at once.
+
+    Two upserts finding no document both insert, and the second fails with a duplicate key
+    (MongoDB retries that itself for `_id` equality; FerretDB never does). The loser is retried
+    as a plain update: the document exists now, so it takes the update if it still matches
+    `where`, and a document past a condition of `where` (a newer fact) stays as it is, as
+    before. Whether the update was applied (inserted or matched).
+    """
+    try:
+        res: UpdateResult = coll.update_one(where, update, upsert=True)
+    except DuplicateKeyError:
+        res = coll.update_one(where, update)
+        return res.matched_count > 0
+    return res.upserted_id is not None or res.matched_count > 0

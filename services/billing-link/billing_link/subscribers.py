@@ -19,15 +19,15 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from billing_link.domain import Digest, HolderPrint, Subscriber
 from billing_link.mirror import print_doc
-from kabinet.mongo import Doc
+from kabinet.mongo import Doc, upsert_one
 from kabinet.privacy.crypto import ERASED
 
 _PERSON = ("last_name", "first_name", "middle_name", "birth_date")
 _UNSET_PLAIN = dict.fromkeys(_PERSON, "")
+_UNSET_ERASED = dict.fromkeys(("holder", "region", "locale", "confirmed_phone", "phone_at"), "")
 
 
 class SubscriberDirectory:
@@ -47,7 +47,7 @@ class SubscriberDirectory:
         if payload.get("last_name") and payload.get("birth_date") and ERASED not in payload.values():
             fields["holder"] = print_doc(self._digest, {k: _plain(payload.get(k)) for k in _PERSON})
         update = {"$set": fields, "$unset": _UNSET_PLAIN}
-        self._coll.update_one({"_id": str(payload["account_id"])}, update, upsert=True)
+        upsert_one(self._coll, {"_id": str(payload["account_id"])}, update)
 
     def minimise_plain(self) -> int:
         """Replace the plain names of documents written before prints; how many were rewritten."""
@@ -64,15 +64,9 @@ class SubscriberDirectory:
     def phone_confirmed(self, account_id: str, phone: str, at: datetime) -> bool:
         """The account proved it holds `phone` at `at`; ignored when a newer fact is recorded."""
         older = {"$or": [{"phone_at": {"$lt": at}}, {"phone_at": {"$exists": False}}]}
-        try:
-            self._coll.update_one(
-                {"_id": account_id, **older},
-                {"$set": {"confirmed_phone": phone, "phone_at": at}},
-                upsert=True,
-            )
-        except DuplicateKeyError:
-            return False
-        return True
+        return upsert_one(
+            self._coll, {"_id": account_id, **older}, {"$set": {"confirmed_phone": phone, "phone_at": at}}
+        )
 
     def phone_released(self, phone: str, at: datetime) -> int:
         """Billing gave `phone` to someone else: nobody holds it as confirmed any more."""
@@ -84,7 +78,8 @@ class SubscriberDirectory:
 
     def forget(self, account_id: str) -> None:
         """An erased account: only its id stays (the erased-subjects tombstone guards writes)."""
-        self._coll.replace_one({"_id": account_id}, {"erased": True}, upsert=True)
+        erased_only = {"$set": {"erased": True}, "$unset": {**_UNSET_PLAIN, **_UNSET_ERASED}}
+        upsert_one(self._coll, {"_id": account_id}, erased_only)
 
     def get(self, account_id: str) -> Subscriber | None:
         """The subscriber, once identity has told their personal data."""

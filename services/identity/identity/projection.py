@@ -27,7 +27,7 @@ from pymongo.database import Database
 from identity.erasure.receipts import PROFILE_UNSET, tombstone
 from kabinet.contracts import Envelope
 from kabinet.idempotence import apply_versioned
-from kabinet.mongo import Doc
+from kabinet.mongo import Doc, upsert_one
 from kabinet.privacy.crypto import ERASED
 
 KIND_OF = {"sms": "phone", "email": "email"}
@@ -136,9 +136,8 @@ class Projection:
         return True
 
     def _own(self, kind: str, value: str, account_id: str) -> None:
-        self._contacts.update_one(
-            {"_id": contact_key(kind, value)}, {"$set": {"account_id": account_id}}, upsert=True
-        )
+        # two accounts' events (other partitions, side by side) may claim one contact at once
+        upsert_one(self._contacts, {"_id": contact_key(kind, value)}, {"$set": {"account_id": account_id}})
 
 
 def _registered(p: Mapping[str, Any], env: Envelope) -> dict[str, Any]:

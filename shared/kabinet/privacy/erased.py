@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from pymongo.database import Database
 
-from kabinet.mongo import Doc
+from kabinet.mongo import Doc, upsert_one
 
 
 class ErasedSubjects:
@@ -24,7 +24,7 @@ class ErasedSubjects:
     def mark(self, subject: str, at: datetime | None = None) -> None:
         """Record the erasure (idempotent)."""
         when = {"$setOnInsert": {"erased_at": at or datetime.now(UTC)}}
-        self._coll.update_one({"_id": subject}, when, upsert=True)
+        upsert_one(self._coll, {"_id": subject}, when)
         self._known.add(subject)
 
     def __contains__(self, subject: object) -> bool:
