@@ -8,12 +8,13 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 from pymongo.results import UpdateResult
 
 from kabinet import mongo_counts
 
 Doc = dict[str, Any]
+DUPLICATE_KEY = 11000
 
 
 def connect(uri: str, *, app_name: str, timeout_ms: int = 5000) -> MongoClient[Doc]:
@@ -48,3 +49,16 @@ def upsert_one(coll: Collection[Doc], where: Mapping[str, Any], update: Mapping[
         res = coll.update_one(where, update)
         return res.matched_count > 0
     return res.upserted_id is not None or res.matched_count > 0
+
+
+def insert_new(coll: Collection[Doc], docs: list[Doc]) -> int:
+    """Insert `docs` in one round trip, skipping those whose `_id` exists; how many were new."""
+    if not docs:
+        return 0
+    try:
+        return len(coll.insert_many(docs, ordered=False).inserted_ids)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
+            raise
+        return int(exc.details.get("nInserted", len(docs) - len(errors)))

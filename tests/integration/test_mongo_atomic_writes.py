@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from kabinet.mongo import upsert_one
+from kabinet.mongo import insert_new, upsert_one
 
 pytestmark = pytest.mark.integration
 WRITERS = 8
@@ -92,3 +92,11 @@ def test_a_conditional_update_by_another_field_is_atomic_too(db: Any) -> None:
     assert side_by_side(take) == []
     assert len(winners) == 3
     assert sorted(d["holder"] for d in coll.find({"group": "g"})) == sorted(winners)
+
+
+def test_insert_new_adds_what_is_missing_and_skips_what_exists(db: Any) -> None:
+    coll = db["sends"]
+    coll.insert_one({"_id": "a", "v": "first"})
+    assert insert_new(coll, [{"_id": "a", "v": "again"}, {"_id": "b", "v": 1}, {"_id": "c", "v": 2}]) == 2
+    assert insert_new(coll, [{"_id": "b", "v": "again"}]) == 0
+    assert {d["_id"]: d["v"] for d in coll.find()} == {"a": "first", "b": 1, "c": 2}

@@ -9,16 +9,14 @@ send log is the budgets' own state, not a projection: it is never rebuilt.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from kabinet.idempotence import apply_versioned
-from kabinet.mongo import Doc
+from kabinet.mongo import Doc, insert_new
 from verification.domain import Challenge
 
 CHALLENGES = "challenges"
@@ -82,9 +80,7 @@ class MongoSendLog:
 
     def record(self, send_id: str, keys: list[str], at: datetime) -> None:
         """Log one send under each key; a repeated `send_id` is ignored."""
-        for key in keys:
-            with contextlib.suppress(DuplicateKeyError):
-                self._coll.insert_one({"_id": f"{send_id}|{key}", "key": key, "at": at})
+        insert_new(self._coll, [{"_id": f"{send_id}|{key}", "key": key, "at": at} for key in keys])
 
     def since(self, key: str, moment: datetime) -> list[datetime]:
         """Send times under `key` after `moment`."""
