@@ -3,9 +3,10 @@
 A polled batch's partitions may be handled side by side (`threads` > 1): records of one
 partition stay in order on one thread, and what one partition's thread fully handled is
 committed even when another's fails. Kafka's order is per partition only, which is also all
-that several instances of a consumer group would keep, so handlers need nothing new; what
-the threads buy is overlap of their Mongo round trips (a handler spends most of its time
-waiting for the server).
+that several instances of a consumer group would keep, so handlers must bear what those
+would do anyway — two partitions' events writing one document at once (an upsert race:
+`kabinet.mongo.upsert_one`); what the threads buy is overlap of their Mongo round trips (a
+handler spends most of its time waiting for the server).
 
 Unknown event types are skipped: topics grow by adding types. A loop told which types it
 `wanted` skips the others by their `event_type` header, before decoding. Failure policy (arroyo's):
