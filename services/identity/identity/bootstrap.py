@@ -6,8 +6,6 @@ from datetime import timedelta
 from functools import cache
 from importlib import resources
 
-import requests
-
 from identity.config import Settings
 from identity.consumers import CONSUMERS
 from identity.downstream import Downstream
@@ -22,6 +20,7 @@ from identity.security import AccessTokens, PasswordHasher
 from identity.sessions import SessionStore
 from identity.throttle import Throttle
 from kabinet.contracts import topics
+from kabinet.http import session
 from kabinet.runtime import Runtime
 from kabinet.service import ServiceDef
 
@@ -44,8 +43,8 @@ def setup(runtime: Runtime) -> None:
 
 def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
     """Every adapter the HTTP handlers use, over one process's clients."""
-    http = requests.Session()
     timeout = settings.downstream_timeout
+    verification_url, billing_link_url = settings.verification_url, settings.billing_link_url
     return Gateway(
         settings=settings,
         accounts=open_accounts(runtime),
@@ -60,8 +59,8 @@ def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
         sessions=SessionStore(runtime.db, refresh_ttl=timedelta(seconds=settings.refresh_ttl)),
         tokens=AccessTokens(secret=settings.jwt_secret, ttl_seconds=settings.access_ttl),
         throttle=Throttle(runtime.db["throttle"], settings.throttling, throttle_index(runtime.keys)),
-        verification=Downstream("verification", settings.verification_url, http, timeout=timeout),
-        billing_link=Downstream("billing-link", settings.billing_link_url, http, timeout=timeout),
+        verification=Downstream("verification", verification_url, session(verification_url), timeout=timeout),
+        billing_link=Downstream("billing-link", billing_link_url, session(billing_link_url), timeout=timeout),
         erasure=Erasure(runtime.db, runtime.keys, topic_prefix=runtime.infra.topic_prefix),
         exports=ExportReader(runtime.db),
     )

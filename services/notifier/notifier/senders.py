@@ -12,6 +12,7 @@ from typing import Protocol
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from kabinet.http import session
 from notifier.render import Message
 
 
@@ -105,7 +106,7 @@ class HttpSmsGateway:
 
     def __init__(self, url: str, *, token: str = "", timeout: float = 5.0) -> None:
         self._url, self._timeout = url, timeout
-        self._session = requests.Session()
+        self._session = session(url)
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
 
