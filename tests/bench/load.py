@@ -102,14 +102,12 @@ def hammer(
         finally:
             session.close()
 
-    pool = [threading.Thread(target=loop, args=(k,), daemon=True) for k in range(threads)]
+    def until_time_is_up() -> None:
+        stop.wait(seconds)
+        stop.set()
+
     t0 = time.perf_counter()
-    for t in pool:
-        t.start()
-    stop.wait(seconds)
-    stop.set()
-    for t in pool:
-        t.join(60)
+    on_threads(threads, loop, meanwhile=until_time_is_up, join_timeout=60)
     return time.perf_counter() - t0
 
 
@@ -131,7 +129,7 @@ def paced(
     turn = itertools.count()
     t0 = time.perf_counter()
 
-    def loop() -> None:
+    def loop(_k: int) -> None:
         session, sent = requests.Session(), 0
         try:
             while (i := next(turn)) < total:
@@ -147,11 +145,7 @@ def paced(
         finally:
             session.close()
 
-    pool = [threading.Thread(target=loop, daemon=True) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(seconds + 120)
+    on_threads(threads, loop, join_timeout=seconds + 120)
     return time.perf_counter() - t0
 
 
@@ -160,7 +154,7 @@ def run_each(items: Iterable[Any], threads: int, work: Callable[[requests.Sessio
     queue = list(items)
     lock = threading.Lock()
 
-    def loop() -> None:
+    def loop(_k: int) -> None:
         session = requests.Session()
         try:
             while True:
@@ -172,11 +166,24 @@ def run_each(items: Iterable[Any], threads: int, work: Callable[[requests.Sessio
         finally:
             session.close()
 
-    pool = [threading.Thread(target=loop, daemon=True) for _ in range(threads)]
+    on_threads(threads, loop)
+
+
+def on_threads(
+    count: int,
+    target: Callable[[int], None],
+    *,
+    meanwhile: Callable[[], None] | None = None,
+    join_timeout: float | None = None,
+) -> None:
+    """`target(k)` for k in range(count), each on a daemon thread; `meanwhile` runs before the joins."""
+    pool = [threading.Thread(target=target, args=(k,), daemon=True) for k in range(count)]
     for t in pool:
         t.start()
+    if meanwhile is not None:
+        meanwhile()
     for t in pool:
-        t.join()
+        t.join(join_timeout)
 
 
 # ---------------------------------------------------------------------- the subscriber journey
