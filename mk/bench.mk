@@ -2,7 +2,8 @@
 # (and drops its own `bench` rule).
 #
 #   make bench        baselines (bcrypt bound, bare Flask, raw consume, raw bulk write), N virtual
-#                     subscribers end to end, login / read / registration hammers, unknown- vs
+#                     subscribers end to end, login / read / registration hammers, /me in an open
+#                     loop at half the bare-Flask rate (p99 from each request's due time), unknown- vs
 #                     known-login failure timing, /me under the login hammer, event→projection lag
 #                     at 20, 50 and 200 events/s, a pyinstrument profile, then every other tests/bench/bench_*.py
 #                     benchmark; writes bench/results/<date>.json, .md and .png (~7 min + the others)
