@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from kabinet.privacy.crypto import new_key, seal, unseal
-from kabinet.privacy.keystore import MongoKeyStore
+from kabinet.privacy.keystore import TOGETHER, MongoKeyStore
 from kabinet.privacy.master import MasterKeyring, UnknownMasterKey
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ def test_destroying_a_subject_leaves_no_key_material_and_no_new_key_is_made(db):
     keys.key_for(subject, "account")
     keys.key_for(subject, "security")
     destroyed = keys.destroy(subject)
-    assert {(k.purpose, k.existed) for k in destroyed} == {("account", True), ("security", True)}
+    assert {(k.purpose, k.existed) for k in destroyed} == {(p, True) for p in TOGETHER}
     assert keys.existing(subject, "account") is None
     assert keys.key_for(subject, "secret") is None
     assert not list(db["subject_keys"].find({"subject": subject, "wrapped": {"$exists": True}}))
@@ -71,7 +71,7 @@ def test_master_key_rotation_re_wraps_every_subject_key_while_readers_keep_readi
     thread = threading.Thread(target=keep_reading)
     thread.start()
     try:
-        assert rotator.rotate(batch=7) == len(subjects)  # step 3: re-wrap
+        assert rotator.rotate(batch=7) == len(subjects) * len(TOGETHER)  # step 3: re-wrap every key
     finally:
         stop.set()
         thread.join()
@@ -85,3 +85,25 @@ def test_master_key_rotation_re_wraps_every_subject_key_while_readers_keep_readi
     with pytest.raises(UnknownMasterKey):
         store(db, OLD).existing(subjects[0], "account")
     assert rotator.rotate() == 0  # nothing left to do
+
+
+def test_the_first_key_of_a_subject_brings_its_siblings_in_the_same_write(db):
+    identity, verification = store(db, OLD), store(db, OLD, cache=60.0)
+    subject = str(uuid.uuid4())
+    account_key = identity.key_for(subject, "account")  # registration seals the profile
+    assert verification.existing(subject, "account") == account_key  # verification opens it: one read
+
+    def no_more_round_trips(*_a: object, **_k: object) -> None:
+        raise AssertionError("the code key should come from the read that opened the registration")
+
+    verification._coll = no_more_round_trips  # type: ignore[assignment]
+    secret = verification.key_for(subject, "secret")  # a code is sealed
+    assert secret is not None and secret != account_key
+    assert identity.existing(subject, "secret") == secret
+    assert {d["purpose"] for d in db["subject_keys"].find({"subject": subject})} == set(TOGETHER)
+
+
+def test_a_purpose_outside_the_family_is_made_alone(db):
+    keys = store(db, OLD)
+    keys.key_for("billing-link", "index")  # the blind-index key of a service
+    assert [d["purpose"] for d in db["subject_keys"].find({"subject": "billing-link"})] == ["index"]

@@ -17,12 +17,17 @@ from typing import Any, Protocol
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
+from kabinet.mongo import DUPLICATE_KEY
 from kabinet.privacy.crypto import new_key
 from kabinet.privacy.master import MasterKeyring
 
 Doc = dict[str, Any]
+# the purposes of a subject's personal data in events (`kabinet.contracts.base.pii`): an account
+# needs all of them sooner or later (its profile, its sign-ins' addresses, its codes), so the
+# first of them to be needed makes them all in the same write
+TOGETHER = ("account", "security", "secret")
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,10 @@ class MongoKeyStore:
 
     def key_for(self, subject: str, purpose: str) -> bytes | None:
         """See `KeyStore`. A key is made only after a fresh read of the subject found none and
-        no erasure marker: one round trip for both, then the insert."""
+        no erasure marker: one round trip for both, then the insert. A purpose of `TOGETHER`
+        brings the subject's other missing ones in the same insert: a later service needing
+        one (verification sealing a code) finds it in that read, cached, instead of paying a
+        read and an insert of its own."""
         key = self._cached(subject, purpose)
         if key is not None:
             return key
@@ -115,15 +123,24 @@ class MongoKeyStore:
             return keys[purpose]
         if erased:
             return None
-        fresh = new_key()
-        kid, wrapped = self.keyring.wrap(fresh, label=_id(subject, purpose))
-        doc = {"_id": _id(subject, purpose), "subject": subject, "purpose": purpose}
+        family = TOGETHER if purpose in TOGETHER else (purpose,)
+        fresh = {p: new_key() for p in family if p not in keys}
+        docs = []
+        for p, key in fresh.items():
+            kid, wrapped = self.keyring.wrap(key, label=_id(subject, p))
+            docs.append(
+                {"_id": _id(subject, p), "subject": subject, "purpose": p}
+                | {"master_kid": kid, "wrapped": wrapped, "created_at": _now()}
+            )
         try:
-            self._coll.insert_one({**doc, "master_kid": kid, "wrapped": wrapped, "created_at": _now()})
-        except DuplicateKeyError:  # another process made it first: use theirs
-            return self._read_subject(subject)[0].get(purpose)
-        self._remember(subject, purpose, fresh)
-        return fresh
+            self._coll.insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
+            return self._read_subject(subject)[0].get(purpose)  # another process made some first
+        for p, key in fresh.items():
+            self._remember(subject, p, key)
+        return fresh[purpose]
 
     def existing(self, subject: str, purpose: str) -> bytes | None:
         """See `KeyStore`. A miss reads every key of the subject at once (they are opened together)."""
