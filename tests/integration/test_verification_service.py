@@ -17,7 +17,9 @@ from kabinet.service import build_loop
 from verification.app import create_app
 from verification.bootstrap import SERVICE, build_verification
 from verification.config import Settings
-from verification.consumers import CONSUMERS, challenge_id_for, to_issue
+from verification.consumers import CONSUMERS, challenge_id_for, challenges_handler, to_issue
+from verification.eventstore import Challenges
+from verification.projection import AppliedVersions, ChallengeProjection
 
 pytestmark = pytest.mark.integration
 
@@ -106,3 +108,25 @@ def test_the_code_confirms_through_the_internal_api(runtime, settings, kafka_boo
     events = published(runtime, kafka_bootstrap, expect=3)
     assert [e["event_type"] for e in events] == ["VerificationRequested", "CodeRejected", "ContactConfirmed"]
     assert events[-1]["payload"]["destination"] == registered.payload["email"]
+
+
+class NoErasedLookup:
+    """An erased-subjects stand-in that fails the test when the consumer reads the tombstones."""
+
+    def __contains__(self, subject: object) -> bool:
+        raise AssertionError("the challenges consumer went to the server")
+
+
+def test_the_challenges_consumer_skips_without_a_round_trip_what_a_request_applied_in_its_process(runtime):
+    registered = user_registered(confirm_via="sms", phone="+79160000002")
+    requests_handler = CONSUMERS["requests"].build(runtime)
+    requests_handler(registered, None)  # opens the challenge and applies it to the lookups
+    stream = f"challenge-{challenge_id_for(registered.event_id)}"
+    [opened] = runtime.store.load(stream)
+    same_process = ChallengeProjection(runtime.db)
+    repo = Challenges(runtime.store, same_process)
+    challenges_handler(repo, same_process, NoErasedLookup())(opened, None)  # skipped: no lookups
+
+    another_process = ChallengeProjection(runtime.db, applied=AppliedVersions())
+    with pytest.raises(AssertionError, match="went to the server"):
+        challenges_handler(repo, another_process, NoErasedLookup())(opened, None)

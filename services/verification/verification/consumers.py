@@ -20,7 +20,7 @@ from kabinet.privacy.erased import ErasedSubjects
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
 from verification.domain import Binding, Issue
-from verification.eventstore import CHALLENGE_EVENTS, Challenges
+from verification.eventstore import CHALLENGE_EVENTS, STREAM_PREFIX, Challenges
 from verification.handlers import Verification
 from verification.projection import CHALLENGES, ERASED_SUBJECTS, ChallengeProjection
 
@@ -112,7 +112,12 @@ def challenges_handler(repo: Challenges, projection: ChallengeProjection, erased
         if env.event_type == "AccountErased":
             erased.mark(account, _moment(p["erased_at"]))
             projection.forget(account)
-        elif env.stream_id.startswith("challenge-") and account not in erased:
+            return
+        if not env.stream_id.startswith(STREAM_PREFIX):
+            return
+        if projection.holds(env.stream_id.removeprefix(STREAM_PREFIX), env.stream_version):
+            return  # the request that saved it applied it, in this process: no round trip
+        if account not in erased:
             state, version = repo.state_at(env)
             if state is not None:
                 projection.apply(state, version)

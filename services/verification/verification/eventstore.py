@@ -32,9 +32,12 @@ CHALLENGE_EVENTS = (
 )
 
 
+STREAM_PREFIX = "challenge-"
+
+
 def stream_of(challenge_id: str) -> str:
     """The event stream (and Kafka key) of one challenge."""
-    return f"challenge-{challenge_id}"
+    return f"{STREAM_PREFIX}{challenge_id}"
 
 
 class Challenges:

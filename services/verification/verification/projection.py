@@ -4,12 +4,17 @@
 a challenge (read-your-writes) and by the `challenges` consumer from
 `kabinet.verification.events`, both through `ChallengeProjection.apply` at the stream
 version, so whichever comes second changes nothing and a rebuild reproduces it. The
+consumer learns that it comes second without a round trip when the request ran in its own
+process (the `requests` consumer opening a challenge): the versions applied there are
+remembered per collection (`APPLIED`), and an event at or below one is skipped. The
 send log is the budgets' own state, not a projection: it is never rebuilt.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from pymongo import ASCENDING, DESCENDING
@@ -24,6 +29,32 @@ SENDS = "sends"
 ERASED_SUBJECTS = "erased_subjects"
 
 
+class AppliedVersions:
+    """The latest versions this process applied, per (collection, challenge): a bounded memo."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def note(self, collection: str, challenge_id: str, version: int) -> None:
+        """`version` of the challenge is in `collection` (or a later one is)."""
+        with self._lock:
+            key = (collection, challenge_id)
+            self._seen[key] = max(version, self._seen.get(key, 0))
+            self._seen.move_to_end(key)
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+
+    def holds(self, collection: str, challenge_id: str, version: int) -> bool:
+        """Whether this process applied `version` of the challenge, or a later one, to `collection`."""
+        with self._lock:
+            return self._seen.get((collection, challenge_id), 0) >= version
+
+
+APPLIED = AppliedVersions()  # per process: the requests consumer and the challenges consumer share it
+
+
 def scope_key(challenge: Challenge) -> str:
     """The supersede scope as one indexable string."""
     return "|".join(challenge.binding.scope())
@@ -32,8 +63,9 @@ def scope_key(challenge: Challenge) -> str:
 class ChallengeProjection:
     """One document per challenge, keyed by id, applied only for newer stream versions."""
 
-    def __init__(self, db: Database[Doc]) -> None:
+    def __init__(self, db: Database[Doc], applied: AppliedVersions = APPLIED) -> None:
         self._coll = db[CHALLENGES]
+        self._applied = applied
 
     def create_indexes(self) -> None:
         """Lookups by account and purpose, by link digest, by scope."""
@@ -62,6 +94,11 @@ class ChallengeProjection:
             "last_sent_at": c.last_sent_at,
         }
         apply_versioned(self._coll, c.challenge_id, version, {"$set": doc})
+        self._applied.note(self._coll.full_name, c.challenge_id, version)
+
+    def holds(self, challenge_id: str, version: int) -> bool:
+        """Whether this process already applied `version` of the challenge, or a later one."""
+        return self._applied.holds(self._coll.full_name, challenge_id, version)
 
     def forget(self, account_id: str) -> None:
         """Drop an erased account's challenges (destinations, digests)."""
