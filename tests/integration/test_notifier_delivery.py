@@ -251,9 +251,11 @@ class KeepsRaw:
 
     def __init__(self) -> None:
         self.received: list[email.message.Message] = []
+        self.peers: list[object] = []  # the client end of the connection each message came on
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.received.append(email.message_from_bytes(envelope.original_content or envelope.content))
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -281,3 +283,23 @@ def test_a_retry_attempt_is_won_by_one_retrier_even_when_their_updates_interleav
     # conditional updates) writes what it read: the same attempt, claimed already
     runtime.db.notifications.update_one({"_id": key}, {"$set": {"state": "retry", "attempts": 1}})
     assert log.claim_due(now, now + LEASE) is None
+
+
+def test_a_sending_thread_keeps_its_smtp_connection_for_the_next_message():
+    handler, port = KeepsRaw(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mailer = SmtpMailer(SmtpConfig(port=port))
+        for n in range(3):
+            mailer.send(Message("email", "a@example.ru", "Kabinet", f"code {n}", None), message_id=str(n))
+        controller.stop()  # the server goes away: the kept connection is dead
+        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller.start()
+        with pytest.raises(TransientSendError):
+            mailer.send(Message("email", "a@example.ru", "Kabinet", "code 3", None), message_id="3")
+        mailer.send(Message("email", "a@example.ru", "Kabinet", "code 4", None), message_id="4")  # anew
+    finally:
+        controller.stop()
+    assert len(handler.peers[:3]) == 3 and len(set(handler.peers[:3])) == 1  # one connection
+    assert len(handler.received) == 4 and handler.peers[3] != handler.peers[0]

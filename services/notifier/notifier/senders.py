@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -59,10 +62,18 @@ class SmtpConfig:
 
 
 class SmtpMailer:
-    """Sends email through a real SMTP server with smtplib (STARTTLS and auth when configured)."""
+    """Sends email through a real SMTP server with smtplib (STARTTLS and auth when configured).
 
-    def __init__(self, config: SmtpConfig) -> None:
+    Each sending thread keeps its connection for the next message while it is fresher than
+    `reuse_seconds` (servers drop idle clients after a minute or more): one message is then
+    MAIL, RCPT and DATA instead of a TCP and TLS set-up, EHLO, auth and QUIT as well. Any
+    error drops the connection; the next attempt opens a new one.
+    """
+
+    def __init__(self, config: SmtpConfig, *, reuse_seconds: float = 20.0) -> None:
         self._c = config
+        self._reuse = reuse_seconds
+        self._local = threading.local()
 
     def send(self, message: Message, *, message_id: str) -> None:
         """Deliver one email; the notification id becomes its Message-ID, the same on every retry."""
@@ -74,8 +85,13 @@ class SmtpMailer:
         if message.html:
             mail.add_alternative(message.html, subtype="html")
         try:
-            with self._connect() as smtp:
+            smtp = self._connection()
+            try:
                 smtp.send_message(mail)
+            except BaseException:
+                self._drop(polite=False)  # broken or in an unknown state: never reused
+                raise
+            self._local.used_at = time.monotonic()
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise (TransientSendError if all(400 <= c < 500 for c in codes) else PermanentSendError)(
@@ -86,6 +102,26 @@ class SmtpMailer:
             raise kind(f"SMTP {exc.smtp_code} {exc.smtp_error!r}") from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, TLS trouble
             raise TransientSendError(f"SMTP unreachable: {type(exc).__name__}: {exc}") from exc
+
+    def _connection(self) -> smtplib.SMTP:
+        """This thread's connection, opened anew when it has none or it sat idle too long."""
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        if smtp is not None and time.monotonic() - self._local.used_at > self._reuse:
+            self._drop(polite=True)
+            smtp = None
+        if smtp is None:
+            smtp = self._local.smtp = self._connect()
+        return smtp
+
+    def _drop(self, *, polite: bool) -> None:
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is None:
+            return
+        if polite:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+        smtp.close()
 
     def _connect(self) -> smtplib.SMTP:
         c = self._c
