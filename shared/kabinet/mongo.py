@@ -38,7 +38,8 @@ def upsert_one(coll: Collection[Doc], where: Mapping[str, Any], update: Mapping[
     """`update_one(where, update, upsert=True)` that holds when two writers upsert one `_id` at once.
 
     Two upserts finding no document both insert, and the second fails with a duplicate key
-    (MongoDB retries that itself for `_id` equality; FerretDB never does). The loser is retried
+    (MongoDB retries that itself only when the filter is `_id` equality alone; FerretDB never
+    does, though our patched build serialises writes of one `_id`). The loser is retried
     as a plain update: the document exists now, so it takes the update if it still matches
     `where`, and a document past a condition of `where` (a newer fact) stays as it is, as
     before. Whether the update was applied (inserted or matched).

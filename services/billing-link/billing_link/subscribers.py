@@ -44,8 +44,9 @@ class SubscriberDirectory:
     def registered(self, payload: Mapping[str, Any]) -> None:
         """Personal data from `UserRegistered`, as its print (setting the same again changes nothing)."""
         fields: dict[str, Any] = {"region": payload.get("region"), "locale": payload.get("locale") or "ru"}
-        if payload.get("last_name") and payload.get("birth_date") and ERASED not in payload.values():
-            fields["holder"] = print_doc(self._digest, {k: _plain(payload.get(k)) for k in _PERSON})
+        holder = self._print_of(payload) if ERASED not in payload.values() else None
+        if holder is not None:
+            fields["holder"] = holder
         update = {"$set": fields, "$unset": _UNSET_PLAIN}
         upsert_one(self._coll, {"_id": str(payload["account_id"])}, update)
 
@@ -53,10 +54,9 @@ class SubscriberDirectory:
         """Replace the plain names of documents written before prints; how many were rewritten."""
         done = 0
         for doc in list(self._coll.find({"last_name": {"$exists": True}})):
-            plain = {k: doc.get(k) for k in _PERSON}
             update: dict[str, Any] = {"$unset": _UNSET_PLAIN}
-            if plain["last_name"] and plain["birth_date"]:
-                update["$set"] = {"holder": print_doc(self._digest, plain)}
+            if (holder := self._print_of(doc)) is not None:
+                update["$set"] = {"holder": holder}
             self._coll.update_one({"_id": doc["_id"]}, update)
             done += 1
         return done
@@ -81,14 +81,18 @@ class SubscriberDirectory:
         erased_only = {"$set": {"erased": True}, "$unset": {**_UNSET_PLAIN, **_UNSET_ERASED}}
         upsert_one(self._coll, {"_id": account_id}, erased_only)
 
+    def _print_of(self, fields: Mapping[str, Any]) -> Doc | None:
+        """The holder print of plain personal data (None without a surname and a birth date)."""
+        if not fields.get("last_name") or not fields.get("birth_date"):
+            return None
+        return print_doc(self._digest, {k: _plain(fields.get(k)) for k in _PERSON})
+
     def get(self, account_id: str) -> Subscriber | None:
         """The subscriber, once identity has told their personal data."""
         doc = self._coll.find_one({"_id": account_id})
         if doc is None:
             return None
-        holder = doc.get("holder")
-        if holder is None and doc.get("last_name") and doc.get("birth_date"):  # not yet minimised
-            holder = print_doc(self._digest, {k: doc.get(k) for k in _PERSON})
+        holder = doc.get("holder") or self._print_of(doc)  # a document not yet minimised: its plain fields
         if holder is None:
             return None
         return Subscriber(

@@ -13,17 +13,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
-from pymongo.errors import BulkWriteError
 
-from kabinet.mongo import DUPLICATE_KEY
+from kabinet.mongo import Doc, insert_new
 from kabinet.privacy.crypto import new_key
 from kabinet.privacy.master import MasterKeyring
 
-Doc = dict[str, Any]
 # the purposes of a subject's personal data in events (`kabinet.contracts.base.pii`): an account
 # needs all of them sooner or later (its profile, its sign-ins' addresses, its codes), so the
 # first of them to be needed makes them all in the same write
@@ -132,12 +130,8 @@ class MongoKeyStore:
                 {"_id": _id(subject, p), "subject": subject, "purpose": p}
                 | {"master_kid": kid, "wrapped": wrapped, "created_at": _now()}
             )
-        try:
-            self._coll.insert_many(docs, ordered=False)
-        except BulkWriteError as exc:
-            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
-                raise
-            return self._read_subject(subject)[0].get(purpose)  # another process made some first
+        if insert_new(self._coll, docs) < len(docs):  # another process made some first: use theirs
+            return self._read_subject(subject)[0].get(purpose)
         for p, key in fresh.items():
             self._remember(subject, p, key)
         return fresh[purpose]

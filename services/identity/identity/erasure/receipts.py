@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from identity.indexes import throttle_index
 from identity.throttle import stored_id
 from kabinet.contracts import REGISTRY, UnknownEventType
 from kabinet.contracts.registry import UnknownEvent
-from kabinet.mongo import Doc
+from kabinet.mongo import Doc, upsert_one
 from kabinet.privacy.crypto import ERASED, is_sealed
 from kabinet.privacy.keystore import KeyStore
 from kabinet.privacy.payload import pii_paths
@@ -89,10 +88,7 @@ class Erasure:
             "$addToSet": {"keys_destroyed": {"$each": keys}},
             "$inc": {f"deleted.{name}": n for name, n in deleted.items()},
         }
-        try:
-            self._receipts.update_one({"_id": account_id}, update, upsert=True)
-        except DuplicateKeyError:  # both upserted the first receipt at once: the loser adds as an update
-            self._receipts.update_one({"_id": account_id}, update)
+        upsert_one(self._receipts, {"_id": account_id}, update)  # both at once: the loser adds as an update
         return self.receipt(account_id) or receipt
 
     def drop_private(
