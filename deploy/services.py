@@ -74,7 +74,13 @@ def suite_env(ports: Ports, base: Mapping[str, str]) -> dict[str, str]:
         "NOTIFIER_LINK_BASE_URL": f"http://127.0.0.1:{ports.identity}",
         "DEVSINK_SMTP_PORT": str(ports.smtp),
         "DEVSINK_HTTP_PORT": str(ports.inbox),
+        # each outbox relay hears its service's appends on the service's port number, over UDP
+        **{f"{_prefix(s)}RELAY_DOORBELL": f"127.0.0.1:{ports.of(s)}" for s in SERVICES},
     }
+
+
+def _prefix(service: Service) -> str:
+    return service.name.upper().replace("-", "_") + "_"
 
 
 def _has_module(name: str) -> bool:

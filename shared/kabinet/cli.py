@@ -11,6 +11,7 @@ import threading
 from collections.abc import Sequence
 
 from kabinet import kafka as kafka_clients
+from kabinet.doorbell import Door, parse
 from kabinet.logs import configure_logging
 from kabinet.relay import Lease, OutboxRelay
 from kabinet.runtime import Runtime
@@ -65,7 +66,14 @@ def main(service: ServiceDef, argv: Sequence[str] | None = None) -> int:
             return 0
         stop = _stop_on_signals()
         if args.command == "publish":
-            OutboxRelay(runtime.store, runtime.producer()).run(stop, Lease(runtime.db, "outbox-relay"))
+            door = Door.open(parse(infra.relay_doorbell))
+            try:
+                OutboxRelay(runtime.store, runtime.producer()).run(
+                    stop, Lease(runtime.db, "outbox-relay"), door=door
+                )
+            finally:
+                if door is not None:
+                    door.close()
             return 0
         unknown = set(args.names) - set(service.consumers)
         if unknown:

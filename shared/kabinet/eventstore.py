@@ -28,6 +28,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope, open_envelope
+from kabinet.doorbell import Bell
 from kabinet.logs import causation_id, correlation_id
 from kabinet.mongo import Doc
 
@@ -42,8 +43,16 @@ class ConcurrencyConflict(RuntimeError):
 class EventStore:
     """Events of one service, in `<db>.events`, with a per-stream and a global order."""
 
-    def __init__(self, db: Database[Doc], collection: str = "events", *, topic_prefix: str = "") -> None:
+    def __init__(
+        self,
+        db: Database[Doc],
+        collection: str = "events",
+        *,
+        topic_prefix: str = "",
+        bell: Bell | None = None,
+    ) -> None:
         self._db = db
+        self._bell = bell or Bell(None)
         self._prefix = topic_prefix
         self._events: Collection[Doc] = db[collection]
         self._heads: OrderedDict[str, int] = OrderedDict()  # stream → seq of its last event seen
@@ -80,6 +89,7 @@ class EventStore:
             self._events.insert_one(doc)
         except DuplicateKeyError as exc:
             raise ConcurrencyConflict(doc["_id"]) from exc
+        self._bell.ring()  # the relay publishes it now rather than at its next poll
 
     def load(self, stream_id: str) -> list[Envelope]:
         """Every event of a stream, oldest first."""

@@ -18,6 +18,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from kabinet.contracts.codec import encode
+from kabinet.doorbell import Door
 from kabinet.eventstore import EventStore, to_envelope
 from kabinet.mongo import Doc
 
@@ -98,21 +99,35 @@ class OutboxRelay:
         return len(docs)
 
     def run(
-        self, stop: threading.Event, lease: Lease, idle_sleep: float = 0.05, idle_max: float = 0.1
+        self,
+        stop: threading.Event,
+        lease: Lease,
+        idle_sleep: float = 0.05,
+        idle_max: float = 0.1,
+        door: Door | None = None,
+        door_idle: float = 0.5,
     ) -> None:
         """Publish until `stop` is set, while holding the lease.
 
-        An empty store is polled every `idle_sleep` s; after a second with nothing to publish the
-        pause doubles up to `idle_max` (an idle service costs the server half the reads), and the
-        first batch found brings it back down. `idle_max` is also the most the first event after a
-        quiet spell waits for, on every hop of a chain of services: keep it short.
+        With a doorbell (`door`), the relay waits between batches for an append's ring, and
+        polls the store anyway every `door_idle` s (a lost ring costs latency, not an event).
+        Without one, an empty store is polled every `idle_sleep` s; after a second with nothing
+        to publish the pause doubles up to `idle_max` (an idle service costs the server half the
+        reads), and the first batch found brings it back down. `idle_max` is also the most the
+        first event after a quiet spell waits for, on every hop of a chain of services.
         """
         pause, empty_for = idle_sleep, 0.0
         while not stop.is_set():
             if not lease.acquire():
                 stop.wait(1.0)
                 continue
-            if self.publish_pending() > 0:
+            published = self.publish_pending()
+            if published >= self._batch:
+                continue  # more are waiting
+            if door is not None:
+                door.wait(door_idle)  # rings during the batch wake it at once
+                continue
+            if published > 0:
                 pause, empty_for = idle_sleep, 0.0
                 continue
             stop.wait(pause)

@@ -13,6 +13,7 @@ from pymongo.database import Database
 
 from kabinet import kafka as kafka_clients
 from kabinet.broker_health import BrokerHealth
+from kabinet.doorbell import Bell, parse
 from kabinet.eventstore import EventStore
 from kabinet.mongo import Doc, connect, ping
 from kabinet.privacy.keystore import MongoKeyStore
@@ -47,7 +48,7 @@ class Runtime:
         """
         client = connect(infra.mongo_uri, app_name=infra.service, timeout_ms=infra.mongo_timeout_ms)
         db = client[infra.mongo_db]
-        store = EventStore(db, topic_prefix=infra.topic_prefix)
+        store = EventStore(db, topic_prefix=infra.topic_prefix, bell=Bell(parse(infra.relay_doorbell)))
         runtime = cls(infra=infra, client=client, db=db, store=store)
         use_keystore(runtime.keys)
         return runtime

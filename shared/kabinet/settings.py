@@ -64,6 +64,7 @@ class InfraSettings:
     kafka_health_interval: float = 1.0  # 0: no monitor, no write gate, /readyz only asks for metadata
     kafka_health_max_age: float = 5.0
     consumer_threads: int = 4  # partitions of one polled batch a consumer handles side by side
+    relay_doorbell: str = ""  # host:port (UDP) where the outbox relay hears appends; "" = it polls
 
     @classmethod
     def read(cls, service: str, env: EnvReader) -> InfraSettings:
@@ -85,4 +86,5 @@ class InfraSettings:
             kafka_health_interval=env.number("KAFKA_HEALTH_INTERVAL", 1.0),
             kafka_health_max_age=env.number("KAFKA_HEALTH_MAX_AGE", 5.0),
             consumer_threads=env.integer("CONSUMER_THREADS", 4),
+            relay_doorbell=env.text("RELAY_DOORBELL", ""),
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 import uuid
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ from support import read_topic
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, Envelope, decode, new_envelope
 from kabinet.contracts.topics import ACCOUNTS
+from kabinet.doorbell import Bell, Door
 from kabinet.eventstore import ConcurrencyConflict, EventStore
 from kabinet.relay import Lease, OutboxRelay
 
@@ -157,3 +160,37 @@ def test_a_stream_keeps_its_order_when_the_next_event_comes_from_a_process_with_
     first, second = (db["events"].find_one({"_id": f"{stream}:{v}"})["seq"] for v in (1, 2))
     assert second > first
     assert [d["stream_version"] for d in store.unpublished(10) if d["stream_id"] == stream] == [1, 2]
+
+
+def test_an_append_rings_the_relays_doorbell_and_is_published_without_waiting_for_a_poll(
+    db, topic, producer, kafka_bootstrap, topic_prefix
+):
+    """The relay polls only every 60 s here: the record arrives because the append rang."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        address = probe.getsockname()
+    door = Door.open(address)
+    assert door is not None
+    rung = EventStore(db, topic_prefix=topic_prefix, bell=Bell(address))
+    relay, stop = OutboxRelay(rung, producer), threading.Event()
+    while relay.publish_pending():  # earlier tests' leftovers, so the relay starts waiting
+        pass
+    lease = Lease(db, f"relay-doorbell-{uuid.uuid4()}")
+    running = threading.Thread(target=relay.run, args=(stop, lease), kwargs={"door": door, "door_idle": 60.0})
+    running.start()
+    try:
+        time.sleep(0.3)  # the relay's first read found nothing: it waits at its door
+        env = password_changed(f"acc-{uuid.uuid4()}", 1)
+        rung.append(env)
+        seen: list[str] = []
+        deadline = time.monotonic() + 20  # well before the relay's own poll
+        while env.event_id not in seen and time.monotonic() < deadline:
+            seen = [
+                decode(r.value).event_id for r in read_topic(kafka_bootstrap, topic, expect=10**6, timeout=1)
+            ]
+        assert env.event_id in seen
+    finally:
+        stop.set()
+        Bell(address).ring()  # let it see the stop now
+        running.join(10)
+        door.close()
