@@ -49,6 +49,15 @@ class FakeConsumer:
         self.records = []
         return batches
 
+    assigned: set[TopicPartition] = field(
+        default_factory=lambda: {TopicPartition("kabinet.accounts.events", 0)}
+    )
+    commits: int = 0
+
     def commit(self, offsets: dict[TopicPartition, Any]) -> None:
+        self.commits += 1
         for tp, meta in offsets.items():
             self.committed[tp] = meta.offset
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.assigned)

@@ -15,12 +15,19 @@ is copied to `<topic>.dlq` with origin headers, acknowledged by Kafka, and only 
 committed past. Any other error propagates with nothing committed, so the message is read
 again after a restart. Too many dead letters in a row stop the loop: that smells like a
 bug, not bad data.
+
+A partition whose records in a batch were all skipped (not this loop's types) is committed
+lazily: with the next batch that handled something, or after `skipped_commit_every` seconds.
+Most groups skip most events (a sign-in's audit event concerns none of them), and an offset
+commit per skipped batch is most of what such a group costs the broker. Should the process
+die first, the skipped records are read and skipped again; nothing is handled twice.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -64,6 +71,7 @@ class _Outcome:
 
     seen: int = 0
     done: int | None = None  # offset of the last record fully handled
+    acted: bool = False  # a record was handled or dead-lettered, not only skipped
     stopped: bool = False  # the dead-letter limit was reached
     error: Exception | None = None
 
@@ -92,6 +100,7 @@ class ConsumerLoop:
         decoder: Callable[[bytes | None], Envelope] = decode,
         wanted: Collection[str] | None = None,
         threads: int = 1,
+        skipped_commit_every: float = 5.0,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -104,6 +113,10 @@ class ConsumerLoop:
         self._pool: ThreadPoolExecutor | None = None
         self._stats_lock = threading.Lock()
         self.stats = LoopStats()
+        self._skipped_every = skipped_commit_every
+        self._deferred: dict[Any, OffsetAndMetadata] = {}  # skip-only partitions not committed yet
+        self._deferred_for: frozenset[Any] = frozenset()  # the assignment they were read under
+        self._committed_at = time.monotonic()
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Handle one polled batch and commit it; the number of records seen.
@@ -119,8 +132,12 @@ class ConsumerLoop:
         else:
             outcomes = {tp: self._partition(records) for tp, records in batches.items()}
         done = {tp: OffsetAndMetadata(o.done + 1, "", -1) for tp, o in outcomes.items() if o.done is not None}
-        if done:  # what was fully handled is committed even when a later record failed
-            self._consumer.commit(done)
+        acted = {tp for tp, o in outcomes.items() if o.acted}
+        # what was fully handled is committed even when a later record failed
+        self._commit(
+            {tp: at for tp, at in done.items() if tp in acted},
+            {tp: at for tp, at in done.items() if tp not in acted},
+        )
         for tp, o in outcomes.items():
             if o.error is not None:
                 raise o.error
@@ -128,12 +145,37 @@ class ConsumerLoop:
                 raise TooManyDeadLetters(f"{self.stats.dead_in_a_row} dead letters in a row on {tp.topic}")
         return sum(o.seen for o in outcomes.values())
 
+    def _commit(self, due: dict[Any, OffsetAndMetadata], skipped: dict[Any, OffsetAndMetadata]) -> None:
+        """Commit `due` now, with the skip-only offsets kept since; those alone when they are old.
+
+        Kept offsets are dropped when the assignment changed: a partition that went to another
+        member (and maybe came back) must not have its commit moved back by ours.
+        """
+        if skipped or self._deferred:
+            assigned = frozenset(self._consumer.assignment())
+            if assigned != self._deferred_for:
+                self._deferred, self._deferred_for = {}, assigned
+            self._deferred.update(skipped)
+        for tp in due:
+            self._deferred.pop(tp, None)
+        if not due and not (self._deferred and time.monotonic() - self._committed_at >= self._skipped_every):
+            return
+        self._consumer.commit({**self._deferred, **due})
+        self._deferred = {}
+        self._committed_at = time.monotonic()
+
+    def flush_skipped(self) -> None:
+        """Commit the skip-only offsets kept so far (the loop is ending)."""
+        if self._deferred and frozenset(self._consumer.assignment()) == self._deferred_for:
+            self._consumer.commit(dict(self._deferred))
+        self._deferred = {}
+
     def _partition(self, records: Sequence[Record]) -> _Outcome:
         """One partition's records in order, until the first error or the dead-letter limit."""
         out = _Outcome()
         try:
             for record in records:
-                self._process(record)
+                out.acted = self._process(record) or out.acted
                 out.done = record.offset
                 out.seen += 1
                 if self.stats.dead_in_a_row >= self._max_dead:
@@ -148,31 +190,34 @@ class ConsumerLoop:
         try:
             while not stop.is_set():
                 self.poll_once()
+            self.flush_skipped()
         finally:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
 
-    def _process(self, record: Record) -> None:
+    def _process(self, record: Record) -> bool:
+        """Handle (or dead-letter) one record; False when it was skipped."""
         if self._wanted is not None and not self._is_wanted(record):
             self._count(skipped=1)
-            return
+            return False
         try:
             envelope = self._decode(record.value)
         except UnknownEventType as exc:  # a newer producer's addition: not ours to handle
             self._count(skipped=1)
             log.info("skipped unknown event type", extra={"topic": record.topic, "event": str(exc)})
-            return
+            return False
         except DecodeError as exc:
             self._dead_letter(record, exc)
-            return
+            return True
         with correlated(envelope.correlation_id, envelope.event_id):
             try:
                 self._handler(envelope, record)
             except Poison as exc:
                 self._dead_letter(record, exc)
-                return
+                return True
         self._count(handled=1)
+        return True
 
     def _count(self, *, handled: int = 0, skipped: int = 0, dead: int = 0) -> None:
         """Add to the stats (partition threads share them); a handled record ends a run of dead ones."""

@@ -170,3 +170,73 @@ def test_a_failing_partition_leaves_the_others_committed_and_then_raises():
     with pytest.raises(ConnectionError):
         loop.poll_once()
     assert consumer.committed == {TP: 3, TopicPartition(TOPIC, 1): 1}  # partition 1 resumes at offset 1
+
+
+def loop_wanting(types: set[str], consumer: FakeConsumer, **kw) -> tuple[ConsumerLoop, list[Envelope]]:
+    seen: list[Envelope] = []
+    loop = ConsumerLoop(
+        consumer=consumer, producer=FakeProducer(), handler=lambda env, rec: seen.append(env),
+        group_id="g", wanted=types, **kw,
+    )  # fmt: skip
+    return loop, seen
+
+
+def test_a_batch_this_loop_only_skipped_is_committed_with_the_next_one_it_handles():
+    consumer = FakeConsumer([event_record(0), event_record(1)])  # PasswordChanged: not wanted
+    loop, seen = loop_wanting({"UserRegistered"}, consumer)
+    loop.poll_once()
+    assert consumer.commits == 0 and consumer.committed == {}  # no commit for skipped records alone
+    loop._wanted = {b"PasswordChanged"}  # from now on, a type it handles arrives
+    consumer.records = [event_record(2)]
+    loop.poll_once()
+    assert len(seen) == 1
+    assert consumer.commits == 1 and consumer.committed[TP] == 3
+
+
+def test_skipped_offsets_alone_are_committed_once_they_are_old_enough():
+    other = TopicPartition(TOPIC, 1)
+    consumer = FakeConsumer([event_record(0)], assigned={TP, other})
+    loop, _ = loop_wanting({"UserRegistered"}, consumer, skipped_commit_every=0.0)
+    loop.poll_once()
+    assert consumer.committed == {TP: 1}
+
+
+def test_a_loop_ending_commits_the_skipped_offsets_it_kept():
+    import threading
+
+    consumer = FakeConsumer([event_record(0), event_record(1)])
+    loop, _ = loop_wanting({"UserRegistered"}, consumer)
+    stop = threading.Event()
+    consumer_poll = consumer.poll
+
+    def poll_then_stop(timeout_ms: int = 0):
+        stop.set()
+        return consumer_poll(timeout_ms)
+
+    consumer.poll = poll_then_stop  # type: ignore[method-assign]
+    loop.run(stop)
+    assert consumer.committed == {TP: 2}
+
+
+def test_kept_skipped_offsets_are_dropped_when_the_assignment_changes():
+    consumer = FakeConsumer([event_record(0)])
+    loop, _ = loop_wanting({"UserRegistered"}, consumer)
+    loop.poll_once()
+    consumer.assigned = {TopicPartition(TOPIC, 1)}  # a rebalance took partition 0 away
+    loop.flush_skipped()
+    assert consumer.committed == {}  # the new owner's commit is not moved by ours
+
+
+def test_after_a_rebalance_a_handled_batch_does_not_carry_offsets_kept_from_before():
+    other = TopicPartition(TOPIC, 1)
+    consumer = FakeConsumer([event_record(0)])
+    loop, _ = loop_wanting({"PasswordChanged"}, consumer)
+    loop._wanted = {b"UserRegistered"}
+    loop.poll_once()  # partition 0: skipped, kept
+    consumer.assigned = {other}  # partition 0 went to another member
+    loop._wanted = {b"PasswordChanged"}
+    handled = event_record(5)
+    handled.partition = 1
+    consumer.records = [handled]
+    loop.poll_once()
+    assert consumer.committed == {other: 6}
