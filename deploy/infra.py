@@ -13,12 +13,9 @@ import argparse
 import base64
 import contextlib
 import dataclasses
-import fcntl
-import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import signal
 import socket
@@ -27,22 +24,32 @@ import sys
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # also when loaded by file path
     sys.path.append(str(Path(__file__).resolve().parent))
 import pgserver  # deploy/pgserver.py, beside this script
+from provision import (  # deploy/provision.py: errors, helpers, fetching and building the servers
+    LOG_TAIL_LINES,
+    REPO,
+    InfraError,
+    MissingPrerequisite,
+    cache_dir,
+    ferretdb_bin,
+    fetch_ferretdb,
+    fetch_kafka,
+    kafka_lib,
+    locked,
+    remove,
+    require_java,
+    run,
+    say,
+    tail,
+)
 
-REPO = Path(__file__).resolve().parent.parent
-KAFKA_POM = REPO / "deploy" / "kafka" / "pom.xml"
 LOG4J_CONFIG = REPO / "deploy" / "kafka" / "log4j2.properties"
-FERRETDB_SRC = REPO / "deploy" / "ferretdb"
-FERRETDB_INPUTS = ("go.mod", "go.sum", "main.go")
-FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
-MVN_COPY = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
-RECIPE = "1"  # part of every cache stamp: bump it when the fetch/build recipe itself changes
 HOST = "127.0.0.1"
 JVM_OPTS = (
     "-Xms256m",
@@ -54,22 +61,8 @@ JVM_OPTS = (
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 30.0
 POLL_SECONDS = 0.25
-LOG_TAIL_LINES = 30
 PROBE_DB = "kabinet_probe"
-HINTS = {
-    "java": "a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless)",
-    "mvn": "Apache Maven 3 (e.g. apt-get install maven)",
-    "go": "Go 1.24+ (https://go.dev/dl/), or put a real mongod on PATH",
-}
 MONGO_BACKENDS = ("auto", "mongod", "postgresql", "sqlite")
-
-
-class InfraError(Exception):
-    """A provisioning step failed; the message says what happened and what to do."""
-
-
-class MissingPrerequisite(InfraError):
-    """A tool or Python package needed here is not installed."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,24 +112,9 @@ class ProcessStatus:
 # ---------------------------------------------------------------- paths and small helpers
 
 
-def cache_dir() -> Path:
-    """Downloads and builds shared by all clones ($KABINET_CACHE_DIR, ~/.cache/kabinet)."""
-    return Path(os.environ.get("KABINET_CACHE_DIR") or Path.home() / ".cache" / "kabinet")
-
-
 def run_dir() -> Path:
     """Pids, logs and data of this clone ($KABINET_RUN_DIR, <repo>/.run)."""
     return Path(os.environ.get("KABINET_RUN_DIR") or REPO / ".run").resolve()
-
-
-def kafka_lib() -> Path:
-    """Directory holding the Kafka broker's jars."""
-    return cache_dir() / "kafka" / "lib"
-
-
-def ferretdb_bin() -> Path:
-    """Path of the FerretDB wrapper binary."""
-    return cache_dir() / "ferretdb" / "ferretdb"
 
 
 def log_file(name: str) -> Path:
@@ -154,11 +132,6 @@ def _state_file() -> Path:
     return run_dir() / "state.json"
 
 
-def _say(message: str) -> None:
-    """Print a progress line."""
-    print(f"[infra] {message}", file=sys.stderr, flush=True)
-
-
 def _env_int(name: str, default: int) -> int:
     """An integer environment variable, or the default."""
     value = os.environ.get(name, "").strip()
@@ -170,177 +143,9 @@ def _env_int(name: str, default: int) -> int:
         raise InfraError(f"{name}={value!r} is not an integer") from None
 
 
-def _require(tool: str) -> str:
-    """Path of a tool on PATH, or a MissingPrerequisite naming what to install."""
-    path = shutil.which(tool)
-    if path is None:
-        raise MissingPrerequisite(f"'{tool}' not found on PATH: install {HINTS[tool]}")
-    return path
-
-
-def _require_java() -> None:
-    """Check that a Java 17+ runtime is on PATH (Kafka 4 needs it)."""
-    _require("java")
-    out = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-    match = re.search(r'version "(?:1\.)?(\d+)', out)
-    if match and int(match.group(1)) < 17:
-        raise MissingPrerequisite(f"Kafka 4 needs Java 17+, found {match.group(1)}: install {HINTS['java']}")
-
-
-def _run(cmd: list[str], *, what: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
-    """Run a command to completion; on failure raise with the tail of its output."""
-    done = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True)
-    if done.returncode != 0:
-        output = "\n".join((done.stdout + done.stderr).splitlines()[-LOG_TAIL_LINES:])
-        raise InfraError(f"{what} failed (exit {done.returncode}):\n{output}")
-
-
-def tail(path: Path, lines: int) -> str:
-    """The last lines of a text file, read from its end."""
-    if not path.exists():
-        return f"(no log at {path})"
-    with path.open("rb") as fh:
-        pos = fh.seek(0, os.SEEK_END)
-        data = b""
-        while pos > 0 and data.count(b"\n") <= lines:
-            step = min(8192, pos)
-            pos -= step
-            fh.seek(pos)
-            data = fh.read(step) + data
-    return b"\n".join(data.splitlines()[-lines:]).decode(errors="replace")
-
-
-_HELD_LOCKS: set[str] = set()
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive flock on path; re-entrant within this process."""
-    if str(path) in _HELD_LOCKS:
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        _HELD_LOCKS.add(str(path))
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(str(path))
-
-
 def _run_lock() -> contextlib.AbstractContextManager[None]:
     """Serialise start/stop of this run dir across processes (e.g. pytest-xdist workers)."""
-    return _locked(run_dir() / ".lock")
-
-
-# ---------------------------------------------------------------- fetch: jars and binaries
-
-
-def _digest(paths: Iterable[Path]) -> str:
-    """Hash of the recipe version and the given input files."""
-    sha = hashlib.sha256(RECIPE.encode())
-    for path in paths:
-        sha.update(path.name.encode() + b"\0" + path.read_bytes())
-    return sha.hexdigest()
-
-
-def _cached(
-    what: str,
-    artifact: Path,
-    inputs: list[Path],
-    build: Callable[[Path], None],
-    force: bool = False,
-) -> Path:
-    """Build artifact via build(tmp_path) unless its stamp matches the inputs' hash."""
-    stamp = artifact.with_name(artifact.name + ".stamp")
-    digest = _digest(inputs)
-    with _locked(cache_dir() / ".lock"):
-        if not force and artifact.exists() and stamp.exists() and stamp.read_text() == digest:
-            return artifact
-        tmp = artifact.with_name(artifact.name + ".tmp")
-        _remove(tmp)
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
-        build(tmp)
-        _remove(artifact)
-        os.replace(tmp, artifact)
-        stamp.write_text(digest)
-        _say(f"{what} ready in {time.monotonic() - started:.1f}s ({artifact})")
-    return artifact
-
-
-def _remove(path: Path) -> None:
-    """Delete a file or directory tree if present."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _mvn_copy(out: Path) -> None:
-    """Collect the broker's runtime classpath from Maven Central into out."""
-    _require("mvn")
-    _say("fetching Kafka jars with Maven ...")
-    _run(
-        [
-            "mvn",
-            "-B",
-            "-q",
-            "-f",
-            str(KAFKA_POM),
-            MVN_COPY,
-            "-DincludeScope=runtime",
-            f"-DoutputDirectory={out}",
-        ],
-        what="mvn copy-dependencies",
-        cwd=KAFKA_POM.parent,
-    )
-
-
-def _ferretdb_patches() -> list[Path]:
-    """Our fixes to FerretDB's module, applied in name order (deploy/ferretdb/patches)."""
-    return sorted((FERRETDB_SRC / "patches").glob("*.patch"))
-
-
-def _go_build(out: Path) -> None:
-    """Build the FerretDB wrapper (pure Go, no cgo) into out, against the patched module.
-
-    The module comes from the Go module proxy as pinned by go.sum; a copy of it gets the
-    patches, and a copy of the wrapper builds against that copy through a `replace`.
-    """
-    _require("go")
-    _say("building FerretDB (the first build compiles SQLite: minutes) ...")
-    env = {**os.environ, "CGO_ENABLED": "0"}
-    work = out.with_name(out.name + ".src")
-    _remove(work)
-    wrapper, module = work / "wrapper", work / "module"
-    shutil.copytree(FERRETDB_SRC, wrapper, ignore=shutil.ignore_patterns("patches"))
-    listing = subprocess.run(
-        ["go", "mod", "download", "-json", FERRETDB_MODULE],
-        cwd=wrapper, env=env, capture_output=True, text=True,
-    )  # fmt: skip
-    if listing.returncode != 0:
-        raise InfraError(f"go mod download {FERRETDB_MODULE} failed:\n{listing.stderr[-2000:]}")
-    shutil.copytree(json.loads(listing.stdout)["Dir"], module)
-    for path in [module, *module.rglob("*")]:
-        path.chmod(path.stat().st_mode | 0o200)  # the module cache is read-only
-    for patch in _ferretdb_patches():
-        _run(["git", "apply", "--verbose", str(patch)], what=f"applying {patch.name}", cwd=module)
-    _run(["go", "mod", "edit", f"-replace={FERRETDB_MODULE}={module}"], what="go mod edit", cwd=wrapper)
-    _run(["go", "build", "-o", str(out), "."], what="go build of deploy/ferretdb", cwd=wrapper, env=env)
-    _remove(work)
-
-
-def fetch_kafka(force: bool = False) -> Path:
-    """Kafka jars, fetched unless cached for the current pom.xml."""
-    return _cached("Kafka jars", kafka_lib(), [KAFKA_POM], _mvn_copy, force)
-
-
-def fetch_ferretdb(force: bool = False) -> Path:
-    """FerretDB binary, built unless cached for the current Go sources."""
-    inputs = [FERRETDB_SRC / name for name in FERRETDB_INPUTS] + _ferretdb_patches()
-    return _cached("FerretDB", ferretdb_bin(), inputs, _go_build, force)
+    return locked(run_dir() / ".lock")
 
 
 def fetch(force: bool = False) -> None:
@@ -613,7 +418,7 @@ def _prepare_kafka(node: Node, nodes: list[Node]) -> None:
     if (home / "data" / "meta.properties").exists():
         return
     standalone = ["--standalone"] if sum(n.kind == "kafka" for n in nodes) == 1 else []
-    _run(
+    run(
         [
             "java",
             "-Xmx256m",
@@ -731,12 +536,12 @@ def _terminate(nodes: Iterable[Node], timeout: float = STOP_TIMEOUT, sig: int = 
         for node, pid in list(pending.items()):
             if not _alive(pid) and not _port_open(node.port):  # a dying JVM's sockets linger
                 del pending[node]
-                _say(f"{node.name} stopped in {time.monotonic() - started:.1f}s")
+                say(f"{node.name} stopped in {time.monotonic() - started:.1f}s")
         if pending and time.monotonic() > deadline:
             names = ", ".join(node.name for node in pending)
             if killed:
                 raise InfraError(f"{names} still running or listening after SIGKILL")
-            _say(f"{names} did not stop within {timeout:.0f}s: killing")
+            say(f"{names} did not stop within {timeout:.0f}s: killing")
             for pid in pending.values():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
@@ -843,9 +648,9 @@ def _wait_ready(nodes: list[Node], kafka_ids: set[int], launched: dict[str, floa
                 pending.remove(node)
                 if node.name in launched:
                     took = time.monotonic() - launched[node.name]
-                    _say(f"{node.name} ready on {node.address} in {took:.1f}s")
+                    say(f"{node.name} ready on {node.address} in {took:.1f}s")
                 else:
-                    _say(f"{node.name} already running on {node.address} (pid {_running_pid(node)})")
+                    say(f"{node.name} already running on {node.address} (pid {_running_pid(node)})")
             elif _running_pid(node) is None:
                 raise _failure(node, "exited during start-up")
         if pending and time.monotonic() > deadline:
@@ -869,7 +674,7 @@ def ensure_started(kafka_nodes: int | None = None, *, timeout: float = READY_TIM
         todo = [n for n in nodes if _running_pid(n) is None]
         _fetch_for(todo)
         if any(n.kind == "kafka" for n in todo):
-            _require_java()
+            require_java()
         for node in todo:
             _check_ports_free(node)
         _save_state(nodes)
@@ -917,7 +722,7 @@ def stop_node(name: str, *, kill: bool = False, timeout: float = STOP_TIMEOUT) -
     with _run_lock():
         node = _find(_load_state(), name)
         if not _terminate([node], timeout, signal.SIGKILL if kill else signal.SIGTERM):
-            _say(f"{name} was not running")
+            say(f"{name} was not running")
 
 
 def start_node(name: str, *, timeout: float = READY_TIMEOUT) -> None:
@@ -926,7 +731,7 @@ def start_node(name: str, *, timeout: float = READY_TIMEOUT) -> None:
         nodes = _load_state()
         node = _find(nodes, name)
         if _running_pid(node) is not None:
-            _say(f"{name} already running (pid {_running_pid(node)})")
+            say(f"{name} already running (pid {_running_pid(node)})")
             return
         _fetch_for([node])
         _check_ports_free(node)
@@ -961,9 +766,9 @@ def reset() -> None:
     with _run_lock():
         stop()
         for sub in ("kafka", "mongo", "logs", "pids"):
-            _remove(run_dir() / sub)
+            remove(run_dir() / sub)
         _state_file().unlink(missing_ok=True)
-    _say(f"deleted data and logs under {run_dir()}")
+    say(f"deleted data and logs under {run_dir()}")
 
 
 # ---------------------------------------------------------------- CLI
@@ -978,7 +783,7 @@ def _print_env(ends: Endpoints) -> None:
 def _cmd_fetch(args: argparse.Namespace) -> int:
     """CLI: fetch."""
     fetch(force=args.force)
-    _say(f"fetch: cache {cache_dir()} up to date")
+    say(f"fetch: cache {cache_dir()} up to date")
     return 0
 
 
@@ -987,7 +792,7 @@ def _cmd_start(args: argparse.Namespace) -> int:
     started = time.monotonic()
     ends = ensure_started(args.kafka_nodes, timeout=args.timeout)
     done = f"started {', '.join(ends.started)}" if ends.started else "all running, nothing to do"
-    _say(f"{done} ({time.monotonic() - started:.1f}s)")
+    say(f"{done} ({time.monotonic() - started:.1f}s)")
     _print_env(ends)
     return 0
 
@@ -1002,7 +807,7 @@ def _cmd_stop(args: argparse.Namespace) -> int:
     """CLI: stop."""
     stopped = stop(args.names or None, timeout=args.timeout)
     if not stopped:
-        _say("nothing was running")
+        say("nothing was running")
     return 0
 
 
