@@ -7,8 +7,17 @@ from typing import Any
 
 import pytest
 
-from kabinet.contracts import REGISTRY, ContractViolation, DecodeError, Envelope, decode, encode, new_envelope
-from kabinet.contracts.accounts import UserRegisteredV1
+from kabinet.contracts import (
+    REGISTRY,
+    ContractViolation,
+    DecodeError,
+    Envelope,
+    decode,
+    encode,
+    new_envelope,
+    topics,
+)
+from kabinet.contracts.accounts import AUDIT_EVENTS, UserRegisteredV1
 from kabinet.contracts.registry import EventSpec, Registry
 from kabinet.contracts.topics import ALL
 
@@ -133,3 +142,8 @@ def test_the_asyncapi_document_describes_every_event_on_its_topic():
         assert key in doc["channels"][spec.topic]["messages"]
         payload = doc["components"]["messages"][key]["payload"]
         assert set(payload["required"]) <= set(payload["properties"])
+
+
+def test_audit_events_are_registered_types_of_the_accounts_topic():
+    assert REGISTRY.types_on(topics.ACCOUNTS) >= AUDIT_EVENTS
+    assert "UserRegistered" in REGISTRY.types_on(topics.ACCOUNTS) - AUDIT_EVENTS

@@ -13,7 +13,8 @@ from identity.handlers.events import on_billing_event, on_verification_event
 from identity.projection import COLLECTIONS, Projection
 from identity.sessions import SessionStore
 from kabinet.consumer import Handler, Record
-from kabinet.contracts import Envelope, topics
+from kabinet.contracts import REGISTRY, Envelope, topics
+from kabinet.contracts.accounts import AUDIT_EVENTS
 from kabinet.eventstore import EventStore
 from kabinet.privacy.crypto import ERASED
 from kabinet.runtime import Runtime
@@ -93,6 +94,8 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         build_projection,
         replayable=True,
         collections=COLLECTIONS,
+        # sign-in audit events change no account: skipped unread (no key-store lookups)
+        event_types=REGISTRY.types_on(topics.ACCOUNTS, topics.NOTIFICATIONS) - AUDIT_EVENTS,
     ),
     "effects": ConsumerSpec(
         "effects",

@@ -21,6 +21,7 @@ from identity import domain as d
 from identity.codec import from_envelope, to_payload
 from identity.indexes import login_index
 from kabinet.contracts import Envelope
+from kabinet.contracts.accounts import AUDIT_EVENTS
 from kabinet.eventstore import ConcurrencyConflict, next_event
 from kabinet.mongo import Doc
 from kabinet.privacy.blind import BlindIndex
@@ -212,6 +213,8 @@ class Accounts:
         One of no account (a sign-in with an unknown login) names its day in the stream id: its
         personal data is sealed under the day's key, so a flood of attempts makes no key each.
         """
+        if event_type not in AUDIT_EVENTS:  # consumers of account state skip these types unread
+            raise ValueError(f"{event_type} is not an audit event")
         event_id = str(uuid.uuid4())
         day = "" if payload.get("account_id") else f"{datetime.now(UTC):%Y%m%d}-"
         self._store.append(_envelope(event_type, payload, f"audit-{day}{event_id}", 1, event_id))

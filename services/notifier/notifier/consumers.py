@@ -12,7 +12,8 @@ import threading
 import time
 
 from kabinet.consumer import Handler, Record
-from kabinet.contracts import Envelope, topics
+from kabinet.contracts import REGISTRY, Envelope, topics
+from kabinet.contracts.accounts import AUDIT_EVENTS
 from kabinet.privacy.crypto import ERASED
 from kabinet.runtime import Runtime
 from kabinet.service import ConsumerSpec
@@ -106,6 +107,9 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         build=build_contacts,
         replayable=True,
         collections=COLLECTIONS,
+        # every event of an account's stream moves its `_version` (the messages consumer waits
+        # for it); sign-in audit events are on streams of their own: skipped unread
+        event_types=REGISTRY.types_on(topics.ACCOUNTS) - AUDIT_EVENTS,
     ),
     "messages": ConsumerSpec(
         name="messages",

@@ -7,6 +7,9 @@ from marshmallow import fields, validate
 from kabinet.contracts.base import CHANNELS, E164, REGION, Contract, one_of, pii, uuid_str
 
 PURPOSES = ("registration", "contact_change", "password_reset", "service_link")
+# Security audit events: each on an `audit-…` stream of its own, never on an account's stream, so
+# they change no read model of an account (consumers of account state may skip them unread).
+AUDIT_EVENTS = frozenset({"LoginSucceeded", "LoginFailed", "AccountSoftLocked", "SessionsRevoked"})
 
 
 class UserRegisteredV1(Contract):

@@ -87,6 +87,10 @@ class Registry:
         """Every topic some contract lives on."""
         return sorted({s.topic for s in self._specs.values()})
 
+    def types_on(self, *topics: str) -> frozenset[str]:
+        """The event types of the given topics."""
+        return frozenset(s.event_type for s in self._specs.values() if s.topic in topics)
+
 
 def _build() -> Registry:
     reg = Registry()

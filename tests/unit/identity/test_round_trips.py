@@ -19,6 +19,7 @@ from identity.handlers.registration import NewAccount, register
 from identity.handlers.signin import sign_in
 from identity.security import AccessTokens, PasswordHasher
 from identity.sessions import Grant
+from kabinet.contracts.accounts import AUDIT_EVENTS
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -135,3 +136,17 @@ def test_a_sign_in_clears_the_login_counter_only_when_failures_were_counted(gate
         sign_in(gateway, "petr.signin", "a wrong password", Audit(ip="203.0.113.5"))
     sign_in(gateway, "petr.signin", PASSWORD, Audit(ip="203.0.113.5"))
     assert throttle.cleared == [key] and key not in throttle.counters
+
+
+def test_sign_in_audit_events_go_on_streams_of_their_own_so_account_readers_may_skip_them(gateway, store):
+    """The account read models skip AUDIT_EVENTS unread: none may be on an account's stream."""
+    account = active_account(gateway, "Olga.Audit")
+    sign_in(gateway, "olga.audit", PASSWORD, Audit(ip="203.0.113.7"))
+    with pytest.raises(d.InvalidCredentials):
+        sign_in(gateway, "olga.audit", "a wrong password", Audit(ip="203.0.113.7"))
+    audit = [e for events in store.events.values() for e in events if e.event_type in AUDIT_EVENTS]
+    assert {e.event_type for e in audit} == {"LoginSucceeded", "LoginFailed"}
+    assert all(e.stream_id.startswith("audit-") for e in audit)
+    assert not AUDIT_EVENTS & set(store.types(account_stream(account)))
+    with pytest.raises(ValueError, match="not an audit event"):
+        gateway.accounts.record("PasswordChanged", {"account_id": account})
