@@ -29,7 +29,13 @@ def producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
 
 
 def consumer(bootstrap: str, *, group_id: str, topics: Iterable[str], client_id: str) -> KafkaConsumer:
-    """A group consumer that commits by hand and starts from the earliest offset."""
+    """A group consumer that commits by hand and starts from the earliest offset.
+
+    Its fetches wait up to 2 s at the broker for records (a record answers a waiting fetch at
+    once, so no latency is added): an idle consumer asks four times less often than with the
+    default 0.5 s, which was a third of an idle suite's CPU (Kafka and the consume processes).
+    The price: partitions newly assigned by a rebalance wait for that fetch to end (≤ 2 s).
+    """
     c = KafkaConsumer(
         bootstrap_servers=bootstrap,
         group_id=group_id,
@@ -37,6 +43,7 @@ def consumer(bootstrap: str, *, group_id: str, topics: Iterable[str], client_id:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=200,
+        fetch_max_wait_ms=2000,
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,
     )
