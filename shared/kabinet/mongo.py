@@ -8,13 +8,16 @@ from typing import Any
 from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from pymongo.results import UpdateResult
 
 from kabinet import mongo_counts
 
 Doc = dict[str, Any]
 DUPLICATE_KEY = 11000
+# Errors a server answers while it cannot serve (shutting down, stepping down, unreachable
+# peers): the request may succeed once it is back, like a lost connection.
+UNAVAILABLE_CODES = frozenset({6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436})
 
 
 def connect(uri: str, *, app_name: str, timeout_ms: int = 5000) -> MongoClient[Doc]:
@@ -32,6 +35,13 @@ def connect(uri: str, *, app_name: str, timeout_ms: int = 5000) -> MongoClient[D
 def ping(db: Database[Doc]) -> None:
     """Raise unless the server answers."""
     db.client.admin.command("ping")
+
+
+def server_unavailable(exc: OperationFailure) -> bool:
+    """Whether a failed command says the server cannot serve right now, rather than that the
+    command is wrong. FerretDB has no code for it: a command cut short by its shutdown fails
+    with InternalError (1), "context canceled"."""
+    return exc.code in UNAVAILABLE_CODES or (exc.code == 1 and "context canceled" in str(exc))
 
 
 def upsert_one(coll: Collection[Doc], where: Mapping[str, Any], update: Mapping[str, Any]) -> bool:

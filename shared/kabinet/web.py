@@ -11,10 +11,11 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, OperationFailure
 from werkzeug.exceptions import HTTPException
 
 from kabinet.logs import set_correlation
+from kabinet.mongo import server_unavailable
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -82,7 +83,7 @@ def install_errors(app: Flask, table: Mapping[type[Exception], ProblemSpec]) -> 
         app.register_error_handler(exc_type, _domain_handler(spec))
 
     @app.errorhandler(ConnectionFailure)
-    def _store_down(exc: ConnectionFailure) -> Response:  # AutoReconnect, ServerSelectionTimeoutError, …
+    def _store_down(exc: Exception) -> Response:  # AutoReconnect, ServerSelectionTimeoutError, …
         log.warning("database unavailable", extra={"error": str(exc)[:300]})
         return problem(
             503,
@@ -91,6 +92,10 @@ def install_errors(app: Flask, table: Mapping[type[Exception], ProblemSpec]) -> 
             "The database is unreachable; try again shortly.",
             headers={"Retry-After": "5"},
         )
+
+    @app.errorhandler(OperationFailure)
+    def _store_failed(exc: OperationFailure) -> Response:
+        return _store_down(exc) if server_unavailable(exc) else _crash(exc)
 
     @app.errorhandler(Exception)
     def _crash(exc: Exception) -> Response:
