@@ -145,8 +145,11 @@ class ConsumerLoop:
                 raise TooManyDeadLetters(f"{self.stats.dead_in_a_row} dead letters in a row on {tp.topic}")
         return sum(o.seen for o in outcomes.values())
 
-    def _commit(self, due: dict[Any, OffsetAndMetadata], skipped: dict[Any, OffsetAndMetadata]) -> None:
-        """Commit `due` now, with the skip-only offsets kept since; those alone when they are old.
+    def _commit(
+        self, due: dict[Any, OffsetAndMetadata], skipped: dict[Any, OffsetAndMetadata], *, flush: bool = False
+    ) -> None:
+        """Commit `due` now, with the skip-only offsets kept since; those alone when they are old
+        (or when `flush`ing).
 
         Kept offsets are dropped when the assignment changed: a partition that went to another
         member (and maybe came back) must not have its commit moved back by ours.
@@ -158,7 +161,8 @@ class ConsumerLoop:
             self._deferred.update(skipped)
         for tp in due:
             self._deferred.pop(tp, None)
-        if not due and not (self._deferred and time.monotonic() - self._committed_at >= self._skipped_every):
+        aged = flush or time.monotonic() - self._committed_at >= self._skipped_every
+        if not due and not (self._deferred and aged):
             return
         self._consumer.commit({**self._deferred, **due})
         self._deferred = {}
@@ -166,9 +170,7 @@ class ConsumerLoop:
 
     def flush_skipped(self) -> None:
         """Commit the skip-only offsets kept so far (the loop is ending)."""
-        if self._deferred and frozenset(self._consumer.assignment()) == self._deferred_for:
-            self._consumer.commit(dict(self._deferred))
-        self._deferred = {}
+        self._commit({}, {}, flush=True)
 
     def _partition(self, records: Sequence[Record]) -> _Outcome:
         """One partition's records in order, until the first error or the dead-letter limit."""

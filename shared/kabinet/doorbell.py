@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import select
 import socket
-import threading
 
 log = logging.getLogger(__name__)
 
@@ -36,30 +34,21 @@ def parse(text: str) -> Address | None:
 
 
 class Bell:
-    """The ringing side, used by appenders; safe across threads and forks."""
+    """The ringing side, used by appenders. One unconnected datagram socket: sending on it is
+    safe from any thread, and from forked workers sharing it."""
 
     def __init__(self, address: Address | None) -> None:
         self.address = address
         self._sock: socket.socket | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
+        if address is not None:
+            self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            self._sock.setblocking(False)
 
     def ring(self) -> None:
         """Send one datagram; any failure is ignored (the relay's poll covers it)."""
-        if self.address is None:
-            return
-        with contextlib.suppress(OSError):
-            self._socket().sendto(b"!", self.address)
-
-    def _socket(self) -> socket.socket:
-        pid = os.getpid()
-        if self._sock is None or self._pid != pid:  # a forked worker opens its own
-            with self._lock:
-                if self._sock is None or self._pid != pid:
-                    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                    sock.setblocking(False)
-                    self._sock, self._pid = sock, pid
-        return self._sock
+        if self._sock is not None and self.address is not None:
+            with contextlib.suppress(OSError):
+                self._sock.sendto(b"!", self.address)
 
 
 class Door:
