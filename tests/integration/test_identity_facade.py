@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from flask import Response, jsonify, request
+from flask import jsonify, request
 from identity_support import PASSWORD, bearer, serving, settings_for, sign_up, stub
 
 from identity.app import create_app
@@ -56,33 +56,34 @@ def verification():
 
 
 def billing_link(seen: list):
-    service = {
-        "link_id": LINK, "type": "internet", "region": "RU-MOW", "identifier": "7700****5678",
-        "status": "linked", "balance": {"amount": "412.50", "currency": "RUB"},
-        "updated_at": "2026-11-24T12:00:00Z",
-    }  # fmt: skip
+    """Billing-link's internal API: each reply to a command carries the link's state at its version."""
+    states: dict[str, dict] = {}
 
-    def listing(account_id):
-        seen.append(("list", account_id))
-        return jsonify([service])
+    def state(account_id, status, version):
+        states[account_id] = {
+            "account_id": account_id, "type": "internet", "region": "RU-MOW", "identifier": "770012345678",
+            "account_number": "770012345678", "status": status, "reason": None, "version": version,
+            "at": f"2026-11-24T12:00:0{version}+00:00",
+        }  # fmt: skip
+        return states[account_id]
 
     def add(account_id):
         seen.append(("add", account_id, request.get_json()))
-        return jsonify(link_id=LINK, status="pending_proof"), 202
+        return jsonify(link_id=LINK, status="pending_proof", state=state(account_id, "pending_proof", 1)), 202
 
     def one(account_id, link_id):
+        seen.append(("get", account_id, link_id))
         if link_id != LINK:
             return problem(404, "not-found")
-        return jsonify(service | {"plan": "Домашний 500", "options": []})
+        return jsonify(link_id=LINK, status="linked", state=state(account_id, "linked", 2))
 
     def remove(account_id, link_id):
         seen.append(("delete", account_id, link_id))
-        return Response(status=204)
+        return jsonify(link_id=LINK, status="removed", state=state(account_id, "removed", 3))
 
     base = "/internal/v1/accounts/<account_id>/services"
     return stub(
         {
-            ("GET", base): listing,
             ("POST", base): add,
             ("GET", base + "/<link_id>"): one,
             ("DELETE", base + "/<link_id>"): remove,
@@ -123,27 +124,31 @@ def test_confirmation_replies_pass_through(client):
     assert bad.status_code == 422 and {"account_id", "channel", "code"} <= set(bad.json["errors"])
 
 
-def test_service_routes_carry_the_authenticated_account(client, runtime, seen):
+def test_service_commands_carry_the_account_and_their_outcomes_show_at_once(client, runtime, seen):
     account = sign_up(client, runtime)
     token = client.post("/api/v1/sessions", json={"login": account["login"], "password": PASSWORD}).json
     auth = bearer(token["access_token"])
     assert client.get("/api/v1/services").status_code == 401
-    listing = client.get("/api/v1/services", headers=auth)
-    assert listing.status_code == 200 and listing.json[0]["balance"] == {
-        "amount": "412.50",
-        "currency": "RUB",
-    }
+    assert client.get("/api/v1/services", headers=auth).json == []
+
     added = client.post(
         "/api/v1/services",
         json={"region": "RU-MOW", "type": "internet", "identifier": "770012345678"},
         headers=auth,
     )
+
     assert added.status_code == 202 and added.json == {"link_id": LINK, "status": "pending_proof"}
-    assert client.get(f"/api/v1/services/{LINK}", headers=auth).json["plan"] == "Домашний 500"
+    [pending] = client.get("/api/v1/services", headers=auth).json  # read from the gateway's own view
+    assert pending["status"] == "pending_proof" and pending["identifier"] == "7700****5678"
+    assert pending["balance"] is None and pending["updated_at"] == "2026-11-24T12:00:01+00:00"
+    assert client.get(f"/api/v1/services/{LINK}", headers=auth).json["plan"] is None
     assert client.get(f"/api/v1/services/{FOREIGN}", headers=auth).status_code == 404
     linked = client.post(f"/api/v1/services/{LINK}/confirm", json={"code": "123456"}, headers=auth)
     assert linked.status_code == 200 and linked.json == {"status": "linked"}
+    assert client.get(f"/api/v1/services/{LINK}", headers=auth).json["status"] == "linked"
     assert client.delete(f"/api/v1/services/{LINK}", headers=auth).status_code == 204
+    assert client.get("/api/v1/services", headers=auth).json == []
+    assert client.get(f"/api/v1/services/{LINK}", headers=auth).status_code == 404
     assert {s[1] for s in seen} == {account["account_id"]}
     assert (
         "add",

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from flask import jsonify
-from identity_support import PASSWORD, bearer, registration, serving, settings_for, stub
+from identity_support import PASSWORD, bearer, registration, settings_for
 from pymongo import monitoring
 
 pytestmark = pytest.mark.integration
@@ -59,16 +58,8 @@ def _listening() -> None:
 
 
 @pytest.fixture
-def billing_link() -> Iterator[str]:
-    with serving(
-        stub({("GET", "/internal/v1/accounts/<account_id>/services"): lambda account_id: jsonify([])})
-    ) as url:
-        yield url
-
-
-@pytest.fixture
-def settings(service_env, billing_link):
-    return settings_for(service_env, IDENTITY_BILLING_LINK_URL=billing_link)
+def settings(service_env):
+    return settings_for(service_env)  # nothing listens at billing-link's URL: `GET /services` needs none
 
 
 def sign_in(client, login):
@@ -108,7 +99,7 @@ def test_me_and_services_check_the_session_with_one_read_each(client, settings, 
     with COMMANDS.during(settings.infra.mongo_db) as services:
         assert client.get("/api/v1/services", headers=auth).status_code == 200
     assert me == {"find sessions": 1, "find accounts": 1}
-    assert services == {"find sessions": 1}
+    assert services == {"find sessions": 1, "find service_links": 1}  # the gateway's own view: no hop
 
 
 def test_a_first_refresh_spends_the_token_in_the_session_document(client, settings, account):

@@ -104,8 +104,8 @@ def ops(env: Mapping[str, str], *argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def diff(env: Mapping[str, str], service: str, report: Path) -> tuple[int, dict[str, Any]]:
-    code, out, err = ops(env, "diff", "--service", service, "--report", str(report))
+def diff(env: Mapping[str, str], service: str, report: Path, *more: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = ops(env, "diff", "--service", service, "--report", str(report), *more)
     assert code in (0, 1), out + err
     return code, json.loads(report.read_text())
 
@@ -114,16 +114,17 @@ def assert_rebuild_equals_live(
     env: Mapping[str, str], live: Live, service: str, tmp: Path, tamper: tuple[str, Any, dict[str, Any]]
 ) -> dict[str, Any]:
     """Rebuild, diff: zero differences over the declared collections; then a tampered one shows."""
-    code, out, err = ops(env, "rebuild", "--service", service, "--no-progress")
+    only = ("--consumer", live.spec.name)
+    code, out, err = ops(env, "rebuild", "--service", service, *only, "--no-progress")
     assert code == 0 and "0 undecodable, 0 poison" in out, out + err
-    code, report = diff(env, service, tmp / "equal.json")
+    code, report = diff(env, service, tmp / "equal.json", *only)
     assert code == 0 and report["differences"] == 0, json.dumps(report["details"], ensure_ascii=False)
     counts = {c["name"]: c["live_count"] for c in report["collections"]}
     assert set(counts) == set(live.spec.collections)  # the shadow holds nothing else: a pure projection
 
     collection, doc_id, change = tamper
     assert live.runtime.db[collection].update_one({"_id": doc_id}, change).modified_count == 1
-    code, report = diff(env, service, tmp / "tampered.json")
+    code, report = diff(env, service, tmp / "tampered.json", *only)
     assert code == 1 and report["differences"] == 1
     assert report["details"][0]["collection"] == collection
     return counts
@@ -175,6 +176,46 @@ def test_identity_accounts_contacts_and_notifications_rebuild_equal(identity, en
         env, live, "identity", tmp_path, ("accounts", pending, {"$set": {"status": "active"}})
     )
     assert counts == {"accounts": 3, "contacts": 1, "notifications": 1}
+
+
+def test_identity_service_view_rebuilds_equal(env, tmp_path):
+    from identity.bootstrap import SERVICE, build_gateway
+
+    settings = settings_for(env)
+    live = Live(SERVICE, Runtime.open(settings.infra), "services")
+    try:
+        views = build_gateway(settings, live.runtime).services
+        numbers = [str(random.randrange(10**11, 10**12)) for _ in range(3)]
+        kept, erased = str(uuid.uuid4()), str(uuid.uuid4())
+        links = [str(uuid.uuid4()) for _ in range(3)]
+        for number in numbers:
+            live.publish("BillingAccountUpserted", number, account_number=number)
+        owners = (kept, kept, erased)
+        for link_id, number, account_id in zip(links, numbers, owners, strict=True):
+            ids = {
+                "link_id": link_id,
+                "account_id": account_id,
+                "account_number": number,
+                "identifier": number,
+            }
+            live.publish("ServiceLinkRequested", link_id, 1, **ids)
+            live.publish("ServiceAdded", link_id, 2, **ids)
+        live.publish("ServiceRemoved", links[1], 3, link_id=links[1], account_id=kept, reason="unlinked")
+        balance = {"amount": "12.00", "currency": "RUB"}
+        live.publish("BalanceChanged", numbers[0], account_number=numbers[0], balance=balance, reason="fee")
+        live.publish("AccountErased", f"account-{erased}", 3, account_id=erased)
+        live.catch_up()
+        assert views is not None
+        [shown] = views.list(kept)
+        assert shown["link_id"] == links[0] and shown["balance"] == balance
+        assert views.list(erased) == []
+
+        counts = assert_rebuild_equals_live(
+            env, live, "identity", tmp_path, ("billing_states", numbers[1], {"$set": {"plan": "другой"}})
+        )
+        assert counts == {"service_links": 2, "billing_states": 3, "services_erased": 1}
+    finally:
+        live.close()
 
 
 def test_verification_challenges_rebuild_equal(env, tmp_path):

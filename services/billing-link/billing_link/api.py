@@ -62,6 +62,25 @@ class ServiceOut(Schema):
     updated_at = fields.AwareDateTime()
 
 
+class LinkStateOut(Schema):
+    """A link as its stream left it: what the gateway's service view records at `version`."""
+
+    account_id = fields.String()
+    type = fields.String()
+    region = fields.String()
+    identifier = fields.String()
+    account_number = fields.String(allow_none=True)
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    version = fields.Integer()
+    at = fields.AwareDateTime()
+
+
+def _state(link_id: str) -> dict[str, Any] | None:
+    state = _queries().state(link_id)
+    return LinkStateOut().dump(state) if state is not None else None
+
+
 class ServiceDetailsOut(ServiceOut):
     """A link with its plan and connected options."""
 
@@ -99,17 +118,18 @@ def add(account_id: Any) -> tuple[Response, int]:
     service: Service = AddServiceIn().load(_body())
     link = add_service(_deps(), str(account_id), service)
     status = "linked" if link.status == "linked" else "pending_proof"
-    return jsonify(link_id=link.link_id, status=status), 202
+    return jsonify(link_id=link.link_id, status=status, state=_state(link.link_id)), 202
 
 
 @bp.get("/<uuid:link_id>")
 def details(account_id: Any, link_id: Any) -> Response:
     """One link with plan and options; another account's link is 404."""
-    return jsonify(ServiceDetailsOut().dump(_queries().details(str(account_id), str(link_id))))
+    item = ServiceDetailsOut().dump(_queries().details(str(account_id), str(link_id)))
+    return jsonify({**item, "state": _state(str(link_id))})
 
 
 @bp.delete("/<uuid:link_id>")
-def remove(account_id: Any, link_id: Any) -> tuple[str, int]:
-    """Unlink → 204."""
+def remove(account_id: Any, link_id: Any) -> Response:
+    """Unlink → 200 `{link_id, status: "removed", state}`."""
     unlink(_deps(), account_id=str(account_id), link_id=str(link_id))
-    return "", 204
+    return jsonify(link_id=str(link_id), status="removed", state=_state(str(link_id)))

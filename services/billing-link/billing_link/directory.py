@@ -21,6 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from billing_link.domain import PHONE_TYPES, BillingRecord, HolderPrint, Service, phone_print
 from billing_link.mirror import MirrorKeys
+from kabinet.idempotence import newer_position
 from kabinet.mongo import Doc
 
 _ATTEMPTS = 5
@@ -51,7 +52,7 @@ class PositionedDocs:
     def apply(self, account_number: str, position: Position, update: Mapping[str, Any]) -> Outcome:
         """Apply `update` unless the document already holds this or a later message."""
         upd: dict[str, Any] = {op: dict(fields) for op, fields in update.items()}
-        newer = {"$or": [{"_p": {"$ne": position.partition}}, {"_o": {"$lt": position.offset}}]}
+        newer = newer_position(position.partition, position.offset)
         try:
             self._write(account_number, position, upd, newer)
         except DuplicateKeyError:  # the document is at this position or past it

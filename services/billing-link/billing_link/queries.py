@@ -28,6 +28,18 @@ class ServiceQueries:
         items = [_item(link, billing.get(link.get("account_number") or "")) for link in links]
         return sorted(items, key=lambda i: i["updated_at"], reverse=True)
 
+    def state(self, link_id: str) -> Item | None:
+        """The link as its stream left it, with the version and that version's time.
+
+        Internal replies carry it so that the gateway's own service view (kept from
+        `kabinet.services.events`) can take a command's outcome at once, at its version.
+        """
+        doc = self._views.coll.find_one({"_id": link_id})
+        if doc is None or "_version" not in doc:
+            return None
+        fields = ("account_id", "type", "region", "identifier", "account_number", "status", "reason")
+        return {**{k: doc.get(k) for k in fields}, "version": doc["_version"], "at": doc["updated_at"]}
+
     def details(self, account_id: str, link_id: str) -> Item:
         """One link of the account with plan and options; a removed one is `LinkNotFound`."""
         shown_states = [*LIVE, "failed"]  # a failed proof stays readable: the gateway polls it

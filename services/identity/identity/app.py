@@ -52,6 +52,7 @@ ERRORS: dict[type[Exception], ProblemSpec] = {
     d.PasswordMismatch: _INVALID,
     d.CurrentPasswordWrong: _INVALID,
     d.AccountNotFound: ProblemSpec(404, "not-found", "Not found"),
+    d.ServiceNotFound: ProblemSpec(404, "not-found", "No such service link"),
     d.AccountNotActive: ProblemSpec(409, "account-not-active", "The account is not active"),
     Throttled: ProblemSpec(
         429,

@@ -17,6 +17,7 @@ from identity.indexes import throttle_index
 from identity.projection import Projection
 from identity.queries import Queries
 from identity.security import AccessTokens, PasswordHasher
+from identity.service_views import ServiceViews
 from identity.sessions import SessionStore
 from identity.throttle import Throttle
 from kabinet.contracts import topics
@@ -38,6 +39,7 @@ def setup(runtime: Runtime) -> None:
     sessions = SessionStore(runtime.db)
     sessions.create_indexes()
     Projection(runtime.db).create_indexes()
+    ServiceViews(runtime.db).create_indexes()
     runtime.keys.create_indexes()
 
 
@@ -49,6 +51,7 @@ def build_gateway(settings: Settings, runtime: Runtime) -> Gateway:
         settings=settings,
         accounts=open_accounts(runtime),
         directory=Queries(runtime.db),
+        services=ServiceViews(runtime.db),
         hasher=PasswordHasher(
             rounds=settings.bcrypt_rounds,
             key=settings.prehash_key,

@@ -1,6 +1,7 @@
 """Registry of the identity service's consumers: group, topics, handler.
 
-`projection` is the pure read model (replayable by `kabinet.ops rebuild`); `effects` does
+`projection` is the pure read model of accounts and `services` of subscribers' services (both
+replayable by `kabinet.ops rebuild`); `effects` does
 what must happen once per account event beyond the read model (sessions, erasure keys).
 """
 
@@ -11,6 +12,9 @@ from identity.erasure import Erasure
 from identity.eventstore import account_stream, open_accounts
 from identity.handlers.events import on_billing_event, on_verification_event
 from identity.projection import COLLECTIONS, Projection
+from identity.service_views import COLLECTIONS as SERVICE_COLLECTIONS
+from identity.service_views import EVENT_TYPES as SERVICE_EVENT_TYPES
+from identity.service_views import ServiceViews
 from identity.sessions import SessionStore
 from kabinet.consumer import Handler, Record
 from kabinet.contracts import REGISTRY, Envelope, topics
@@ -27,6 +31,16 @@ def build_projection(runtime: Runtime) -> Handler:
 
     def handle(env: Envelope, _record: Record) -> None:
         projection.apply(env)
+
+    return handle
+
+
+def build_services(runtime: Runtime) -> Handler:
+    """The gateway's service view from billing-link's link events and the billing feed."""
+    views = ServiceViews(runtime.db)
+
+    def handle(env: Envelope, record: Record) -> None:
+        views.apply(env, record)
 
     return handle
 
@@ -96,6 +110,15 @@ CONSUMERS: dict[str, ConsumerSpec] = {
         collections=COLLECTIONS,
         # sign-in audit events change no account: skipped unread (no key-store lookups)
         event_types=REGISTRY.types_on(topics.ACCOUNTS, topics.NOTIFICATIONS) - AUDIT_EVENTS,
+    ),
+    "services": ConsumerSpec(
+        "services",
+        "identity.services",
+        (topics.SERVICES, topics.BILLING_FEED, topics.ACCOUNTS),
+        build_services,
+        replayable=True,
+        collections=SERVICE_COLLECTIONS,
+        event_types=SERVICE_EVENT_TYPES,
     ),
     "effects": ConsumerSpec(
         "effects",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -20,6 +20,14 @@ class Directory(Protocol):
 
     def owner_of(self, kind: str, value: str) -> str | None: ...
     def me(self, account_id: str) -> dict[str, Any] | None: ...
+
+
+class ServiceView(Protocol):
+    """The gateway's view of subscribers' services (`service_views.ServiceViews`)."""
+
+    def list(self, account_id: str) -> list[dict[str, Any]]: ...
+    def details(self, account_id: str, link_id: str) -> dict[str, Any] | None: ...
+    def record(self, link_id: str, state: Mapping[str, Any]) -> None: ...
 
 
 def _now() -> datetime:
@@ -43,3 +51,4 @@ class Gateway:
     clock: Callable[[], datetime] = field(default=_now)
     erasure: Any = None  # identity.erasure.Erasure (None in unit tests that need none)
     exports: Any = None  # identity.exports.ExportReader
+    services: ServiceView | None = None  # None in unit tests that read no services

@@ -19,3 +19,11 @@ def mask_email(email: str) -> str:
 def mask(channel: str, destination: str) -> str:
     """Mask a destination of `sms` or `email`."""
     return mask_phone(destination) if channel == "sms" else mask_email(destination)
+
+
+def mask_identifier(identifier: str) -> str:
+    """A service's phone as `mask_phone` does; an account number `770010000001` → `7700****0001`."""
+    if identifier.startswith("+"):
+        return mask_phone(identifier)
+    keep = min(4, len(identifier) // 3)
+    return identifier[:keep] + "*" * (len(identifier) - 2 * keep) + identifier[-keep:]

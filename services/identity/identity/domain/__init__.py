@@ -13,6 +13,7 @@ from identity.domain.errors import (
     NoConfirmedContact,
     PasswordMismatch,
     ResetNotRequested,
+    ServiceNotFound,
     WeakPassword,
 )
 from identity.domain.messages import (
@@ -83,6 +84,7 @@ __all__ = [
     "RequestContactChange",
     "RequestPasswordReset",
     "ResetNotRequested",
+    "ServiceNotFound",
     "WeakPassword",
     "check_sign_in",
     "decide",

@@ -46,6 +46,10 @@ class AccountNotFound(DomainError):
     """No such account."""
 
 
+class ServiceNotFound(DomainError):
+    """No such service link of the caller's (another subscriber's, removed or unknown)."""
+
+
 class AccountNotActive(DomainError):
     """The command needs an active account."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from identity import domain as d
 from identity.downstream import DownstreamProblem, Reply
-from identity.gateway import Gateway
+from identity.gateway import Gateway, ServiceView
 from kabinet.logs import correlation_id
 
 
@@ -45,11 +46,23 @@ def _services_path(account_id: str, link_id: str | None = None) -> str:
     return f"{path}/{link_id}" if link_id else path
 
 
+def _views(gw: Gateway) -> ServiceView:
+    if gw.services is None:
+        raise RuntimeError("the gateway was built without its service view")
+    return gw.services
+
+
+def _recorded(gw: Gateway, reply: dict[str, Any]) -> dict[str, Any]:
+    """A billing-link reply whose link state (at its version) the service view takes at once."""
+    state = reply.pop("state", None)
+    if state:
+        _views(gw).record(str(reply["link_id"]), state)
+    return reply
+
+
 def list_services(gw: Gateway, account_id: str) -> list[dict[str, Any]]:
-    """The caller's linked services."""
-    return list(
-        _ok(gw.billing_link.call("GET", _services_path(account_id), correlation_id=correlation_id())) or []
-    )
+    """The caller's pending and linked services, from the gateway's own service view."""
+    return _views(gw).list(account_id)
 
 
 def add_service(gw: Gateway, account_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -57,19 +70,27 @@ def add_service(gw: Gateway, account_id: str, body: dict[str, Any]) -> dict[str,
     reply = gw.billing_link.call(
         "POST", _services_path(account_id), json=body, correlation_id=correlation_id()
     )
-    return dict(_ok(reply))
+    return _recorded(gw, dict(_ok(reply)))
 
 
 def get_service(gw: Gateway, account_id: str, link_id: str) -> dict[str, Any]:
-    """One link's details; another subscriber's link is a 404."""
-    return dict(
-        _ok(gw.billing_link.call("GET", _services_path(account_id, link_id), correlation_id=correlation_id()))
-    )
+    """One link's details from the service view; another subscriber's link is a 404."""
+    shown = _views(gw).details(account_id, link_id)
+    if shown is None:
+        raise d.ServiceNotFound(link_id)
+    return shown
+
+
+def _link_at_billing_link(gw: Gateway, account_id: str, link_id: str) -> dict[str, Any]:
+    """The link as billing-link has it now (recorded in the view on the way)."""
+    path = _services_path(account_id, link_id)
+    return _recorded(gw, dict(_ok(gw.billing_link.call("GET", path, correlation_id=correlation_id()))))
 
 
 def remove_service(gw: Gateway, account_id: str, link_id: str) -> None:
     """Unlink."""
-    _ok(gw.billing_link.call("DELETE", _services_path(account_id, link_id), correlation_id=correlation_id()))
+    path = _services_path(account_id, link_id)
+    _recorded(gw, dict(_ok(gw.billing_link.call("DELETE", path, correlation_id=correlation_id()))))
 
 
 def confirm_service(gw: Gateway, account_id: str, link_id: str, code: str) -> tuple[dict[str, Any], int]:
@@ -89,7 +110,7 @@ def confirm_service(gw: Gateway, account_id: str, link_id: str, code: str) -> tu
     deadline = time.monotonic() + gw.settings.link_wait_seconds
     status = "pending_proof"
     while True:
-        status = str(get_service(gw, account_id, link_id).get("status", status))
+        status = str(_link_at_billing_link(gw, account_id, link_id).get("status", status))
         if status == "linked" or time.monotonic() >= deadline:
             break
         time.sleep(0.2)  # polling billing-link while it consumes ContactConfirmed (internal-api.md)
