@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from identity.service_views import ServiceViews
+from kabinet.consumer import Poison
 from kabinet.contracts import REGISTRY, Envelope, new_envelope
 from kabinet.contracts.topics import ACCOUNTS, BILLING_FEED, SERVICES
 
@@ -29,6 +30,7 @@ class FakeRecord:
     topic: str
     partition: int = 0
     offset: int = 0
+    key: bytes | None = None
 
 
 class World:
@@ -55,7 +57,7 @@ class World:
         """A billing message about the account, at the next offset (or the one given), applied."""
         self.offset = offset if offset is not None else self.offset + 1
         env = self._envelope(event_type, self.number, 1, minute, {"account_number": self.number, **payload})
-        self.views.apply(env, FakeRecord(BILLING_FEED, offset=self.offset))
+        self.views.apply(env, FakeRecord(BILLING_FEED, offset=self.offset, key=self.number.encode()))
 
     def _envelope(self, event_type: str, stream: str, version: int, minute: int, payload: Any) -> Envelope:
         spec = REGISTRY.latest(event_type)
@@ -207,3 +209,14 @@ def test_an_erased_subscribers_services_go_and_stay_gone(world):
     world.feed("BalanceChanged", 4, balance=money("5.00"))
 
     assert world.shown() == []
+
+
+def test_a_feed_record_keyed_by_anything_but_its_account_number_is_poison(world):
+    spec = REGISTRY.latest("BalanceChanged")
+    env = new_envelope(
+        "BalanceChanged", {**spec.example, "account_number": world.number}, event_version=spec.version,
+        producer="billing", stream_id=world.number, stream_version=1, correlation_id="c-3",
+    )  # fmt: skip
+
+    with pytest.raises(Poison):
+        world.views.apply(env, FakeRecord(BILLING_FEED, offset=1, key=b"not-the-account"))

@@ -30,7 +30,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from identity.masks import mask_identifier
-from kabinet.consumer import Record
+from kabinet.consumer import Poison, Record
 from kabinet.contracts import Envelope, topics
 from kabinet.idempotence import apply_versioned, newer_position
 from kabinet.mongo import Doc
@@ -137,9 +137,12 @@ class ServiceViews:
 
     def _feed(self, env: Envelope, record: Record) -> None:
         change = FEED_EVENTS.get(env.event_type)
-        number = env.payload.get("account_number")
-        if change is None or not number:
+        if change is None:
             return
+        number = str(env.payload["account_number"])
+        if record.key is None or record.key.decode(errors="replace") != number:
+            # the feed's order holds per account number only when it is the key
+            raise Poison(f"message key {record.key!r} is not the account number {number}")
         update = {"$set": {**change(env.payload), "updated_at": env.occurred_at}}
         update["$set"].update({"_p": record.partition, "_o": record.offset})
         where = {"_id": number, **newer_position(record.partition, record.offset)}

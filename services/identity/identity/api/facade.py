@@ -1,7 +1,9 @@
 """Routes served by other services: confirmations (verification) and services (billing-link).
 
-They append nothing here: the service that does gates its own commands (`kabinet.write_gate`),
-and its `503` reaches the caller as the gateway's `503` + `Retry-After`.
+Service lists and details are read from the gateway's own service view (`service_views`);
+commands go to the service that owns them. They append nothing here: the service that does
+gates its own commands (`kabinet.write_gate`), and its `503` reaches the caller as the
+gateway's `503` + `Retry-After`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from identity.handlers import facade
 from kabinet.write_gate import appends_nothing
 
 confirmations = Blueprint("confirmations", __name__, description="Contact confirmation (verification)")
-services = Blueprint("services", __name__, url_prefix="/api/v1", description="Linked services (billing-link)")
+services = Blueprint("services", __name__, url_prefix="/api/v1", description="Linked services")
 
 
 def _ids(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""Calls that belong to other services, made over internal HTTP (docs/internal-api.md)."""
+"""Calls that belong to other services, made over internal HTTP (docs/internal-api.md).
+
+Service reads are answered from the gateway's service view; each service command's reply
+carries the link's state at its version, which the view records at once (read-your-writes).
+"""
 
 from __future__ import annotations
 
