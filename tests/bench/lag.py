@@ -2,7 +2,9 @@
 
 UserRegistered events are appended to identity's event store (the outbox) at `rate` per
 second, as the gateway does after hashing; the relay publishes them and the other services
-project them. The lag of an event to a projection is the time from its append until the
+project them. Or BalanceChanged records are published to the billing feed, as the operator's
+billing system does, and billing-link and the gateway's service view project them.
+The lag of an event to a projection is the time from its append until the
 projecting consumer group has *committed an offset past its record*.
 
 Why commits: the consumer loop (kabinet.consumer) writes the projection, then commits each
@@ -32,13 +34,14 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kafka import KafkaConsumer, TopicPartition
 
 from kabinet import kafka as kafka_clients
-from kabinet.contracts import new_envelope
+from kabinet.contracts import encode, new_envelope
 from kabinet.eventstore import EventStore
 
 KEY_PREFIX = "account-"
@@ -135,7 +138,8 @@ class LagRun:
 class Tail:
     """A group-less consumer on every partition of a topic, from its end: key → (partition, offset)."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, bootstrap: str, topic: str, key_prefix: str = KEY_PREFIX) -> None:
+        self._prefix = key_prefix
         self._consumer = KafkaConsumer(
             bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False, fetch_max_wait_ms=100
         )
@@ -146,7 +150,7 @@ class Tail:
             self._consumer.position(tp)
 
     def run(self, result: LagRun, lock: threading.Lock, stop: threading.Event) -> None:
-        """Map each `account-<id>` key to its first record (and when it was read) until `stop`."""
+        """Map each `<prefix><id>` key to its first record (and when it was read) until `stop`."""
         try:
             while not stop.is_set():
                 for records in self._consumer.poll(timeout_ms=50).values():
@@ -154,8 +158,8 @@ class Tail:
                     with lock:
                         for r in records:
                             key = (r.key or b"").decode()
-                            account = key[len(KEY_PREFIX) :]  # the first record wins over a duplicate
-                            if key.startswith(KEY_PREFIX) and account not in result.positions:
+                            account = key[len(self._prefix) :]  # the first record wins over a duplicate
+                            if key.startswith(self._prefix) and account not in result.positions:
                                 result.positions[account] = (r.partition, r.offset)
                                 result.published[account] = now
         finally:
@@ -196,8 +200,47 @@ def poll_commits(result: LagRun, admin: Any, partitions: list[TopicPartition]) -
             w.note(tp.partition, meta.offset, at)
 
 
+Emit = Callable[[], str]  # sends one event; the id its record's key carries after the prefix
+
+
+def registrations(store: EventStore) -> Emit:
+    """UserRegistered appended to identity's event store (the outbox), as the gateway appends it."""
+
+    def emit() -> str:
+        account_id = str(uuid.uuid4())
+        env = new_envelope(
+            "UserRegistered", registered(account_id), event_version=1, producer="identity",
+            stream_id=f"{KEY_PREFIX}{account_id}", stream_version=1, correlation_id=str(uuid.uuid4()),
+        )  # fmt: skip
+        store.append(env)
+        return account_id
+
+    return emit
+
+
+def balance_changes(producer: Any, topic: str) -> Emit:
+    """BalanceChanged of a fresh account number, published (acks=all) as the billing system does."""
+
+    def emit() -> str:
+        number = str(random.randrange(10**11, 10**12))
+        payload = {
+            "account_number": number,
+            "balance": {"amount": "10.00", "currency": "RUB"},
+            "reason": "lag",
+        }
+        env = new_envelope(
+            "BalanceChanged", payload, event_version=1, producer="billing",
+            stream_id=number, stream_version=1, correlation_id=str(uuid.uuid4()),
+        )  # fmt: skip
+        wire = encode(env)
+        producer.send(topic, key=wire.key, value=wire.value, headers=wire.headers).get(timeout=10)
+        return number
+
+    return emit
+
+
 def run(
-    store: EventStore,
+    emit: Emit,
     watches: list[Watch],
     *,
     bootstrap: str,
@@ -207,12 +250,13 @@ def run(
     settle: float = 30.0,
     every: float = 0.01,
     appenders: int = 4,
+    key_prefix: str = KEY_PREFIX,
 ) -> LagRun:
-    """Append at `rate`/s for `seconds` to the store publishing to `topic`; watch every group's
-    commits until each has committed past every account (or `settle` passes after the last append)."""
+    """Emit at `rate`/s for `seconds` events whose records land on `topic`; watch every group's
+    commits until each has committed past every event (or `settle` passes after the last one)."""
     result = LagRun(watches=watches, offered_rate=rate)
     lock, stop = threading.Lock(), threading.Event()
-    tail = Tail(bootstrap, topic)
+    tail = Tail(bootstrap, topic, key_prefix)
     reader = threading.Thread(target=tail.run, args=(result, lock, stop), daemon=True)
     reader.start()
     admin = None
@@ -220,7 +264,7 @@ def run(
         admin = kafka_clients.admin(bootstrap, client_id="bench-lag", timeout_ms=5000)
         wait_stable(admin, [w.group for w in watches])
         _drive(
-            result, store, admin, tail.partitions, lock,
+            result, emit, admin, tail.partitions, lock,
             rate=rate, seconds=seconds, settle=settle, every=every, appenders=appenders,
         )  # fmt: skip
     finally:
@@ -235,7 +279,7 @@ def run(
 
 def _drive(
     result: LagRun,
-    store: EventStore,
+    emit: Emit,
     admin: Any,
     partitions: list[TopicPartition],
     lock: threading.Lock,
@@ -268,7 +312,7 @@ def _drive(
     thread = threading.Thread(target=poller, daemon=True)
     thread.start()
     try:
-        _append(store, result, lock, rate=rate, seconds=seconds, appenders=appenders)
+        _append(emit, result, lock, rate=rate, seconds=seconds, appenders=appenders)
     finally:
         done_at[0] = time.time()
         done.set()
@@ -276,9 +320,9 @@ def _drive(
 
 
 def _append(
-    store: EventStore, result: LagRun, lock: threading.Lock, *, rate: float, seconds: float, appenders: int
+    emit: Emit, result: LagRun, lock: threading.Lock, *, rate: float, seconds: float, appenders: int
 ) -> None:
-    """`rate`/s UserRegistered appends for `seconds` by `appenders` threads; times into `result`."""
+    """`rate`/s events for `seconds` by `appenders` threads; times into `result`."""
     total = int(rate * seconds)
     t0 = time.perf_counter()
     deadline = t0 + seconds + 1.0  # what the store cannot take in time is not offered late
@@ -290,13 +334,8 @@ def _append(
             pause = t0 + i / rate - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            account_id = str(uuid.uuid4())
-            env = new_envelope(
-                "UserRegistered", registered(account_id), event_version=1, producer="identity",
-                stream_id=f"{KEY_PREFIX}{account_id}", stream_version=1, correlation_id=str(uuid.uuid4()),
-            )  # fmt: skip
             try:
-                store.append(env)
+                account_id = emit()
             except Exception as exc:  # counted and shown; the run goes on
                 with lock:
                     result.errors += 1

@@ -156,7 +156,8 @@ def lag_tables(projection_lag: dict[str, Any]) -> list[str]:
         out += [
             "",
             f"## Event → projection lag at {rate} (achieved {lag['achieved_rate']}/s, {lag['events']} "
-            f"UserRegistered appends; unseen after {lag['settle_s']} s count as infinitely late)",
+            f"{lag.get('event', 'UserRegistered')} events; unseen after {lag['settle_s']} s count as "
+            "infinitely late)",
             "",
             "Lag = append → the projecting consumer group has committed an offset past the event "
             "(it writes, then commits); read from Kafka, nothing from Mongo.",
