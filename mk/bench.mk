@@ -2,10 +2,11 @@
 # (and drops its own `bench` rule).
 #
 #   make bench        baselines (bcrypt bound, bare Flask, raw consume, raw bulk write), N virtual
-#                     subscribers end to end, login / read / registration hammers, /me in an open
-#                     loop at half the bare-Flask rate (p99 from each request's due time), unknown- vs
-#                     known-login failure timing, /me under the login hammer, event→projection lag
-#                     at 20, 50 and 200 events/s, a pyinstrument profile, then every other tests/bench/bench_*.py
+#                     subscribers end to end, login / read / registration hammers, /me and /services
+#                     in an open loop at half the bare-Flask rate (p99 from each request's due time),
+#                     unknown- vs known-login failure timing, /me under the login hammer, event→projection
+#                     lag at 20, 50 and 200 registrations/s and at 200 billing-feed records/s, a
+#                     pyinstrument profile, then every other tests/bench/bench_*.py
 #                     benchmark; writes bench/results/<date>.json, .md and .png (~7 min + the others)
 #   make bench-quick  the same, small, into .run/bench-quick (a smoke run, not for the record)
 #   make chaos        the quick fault tests (also in `make test`) and the heavy ones: a 3-broker
