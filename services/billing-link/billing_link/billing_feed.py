@@ -9,7 +9,7 @@ directory), so a redelivered or older message runs nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -82,29 +82,28 @@ def feed_handler(marks: PositionedDocs, deps: Deps, low: LowBalance) -> Handler:
     def handle(envelope: Envelope, record: Record) -> None:
         number, position, _ = feed_update(envelope, record)
         payload = envelope.payload
+        crossed = False
         if "balance" in payload:
-            outcome = marks.apply_balance(
-                number, position, {}, low=is_low(payload["balance"]["amount"], low.threshold)
-            )
+            is_below = is_low(payload["balance"]["amount"], low.threshold)
+            outcome, crossed = marks.apply_balance(number, position, {}, low=is_below)
         else:
             outcome = marks.apply(number, position, {})
         if outcome is not Outcome.STALE:  # effects of a redelivered latest message are re-run: idempotent
             _effects(envelope, deps)
-            _warn_if_crossed(envelope, position, marks, deps, low)
+            if crossed:
+                _warn(envelope, position, deps, low)
 
     return handle
 
 
-def _warn_if_crossed(
-    envelope: Envelope, position: Position, marks: PositionedDocs, deps: Deps, low: LowBalance
-) -> None:
-    if "balance" not in envelope.payload or datetime.now(UTC) - envelope.occurred_at > low.max_age:
+def _warn(envelope: Envelope, position: Position, deps: Deps, low: LowBalance) -> None:
+    """This message took the balance below the threshold: each linked subscriber is told (once)."""
+    if datetime.now(UTC) - envelope.occurred_at > low.max_age:
         return  # a replay of old history tells nobody about long-gone balances
-    doc = marks.doc(envelope.payload["account_number"])
-    if doc is not None and doc.get("low_crossed") and (doc.get("_p"), doc.get("_o")) == astuple(position):
-        cause = f"{position.partition}:{position.offset}"
-        balance = envelope.payload["balance"]
-        warn_low_balance(deps, doc["_id"], cause=cause, balance=balance, threshold=low.threshold)
+    cause = f"{position.partition}:{position.offset}"
+    balance = envelope.payload["balance"]
+    number = envelope.payload["account_number"]
+    warn_low_balance(deps, number, cause=cause, balance=balance, threshold=low.threshold)
 
 
 def _effects(envelope: Envelope, deps: Deps) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pymongo import ASCENDING
 from pymongo.collection import Collection
@@ -43,6 +43,13 @@ class Outcome(enum.Enum):
     STALE = "stale"  # an older message: nothing written
 
 
+class Balanced(NamedTuple):
+    """What applying a balance did, and whether that message took the balance below the threshold."""
+
+    outcome: Outcome
+    low_crossed: bool
+
+
 class PositionedDocs:
     """Documents per account number, each written only by a feed message newer than its last."""
 
@@ -62,16 +69,19 @@ class PositionedDocs:
 
     def apply_balance(
         self, account_number: str, position: Position, update: Mapping[str, Any], *, low: bool
-    ) -> Outcome:
+    ) -> Balanced:
         """`apply` for a message carrying a balance; the document remembers whether it went low.
 
         `low_crossed` (set in the same write) says this message took a known balance from
-        at-or-above the threshold to below it, so a redelivery still knows it did.
+        at-or-above the threshold to below it, so a redelivery still knows it did; the reply
+        says so too (no read after the write).
         """
         for _ in range(_ATTEMPTS):
-            before = self._coll.find_one({"_id": account_number}, projection=["_p", "_o", "balance_low"])
+            fields = ["_p", "_o", "balance_low", "low_crossed"]
+            before = self._coll.find_one({"_id": account_number}, projection=fields)
             if before is not None and not _newer(position, before):
-                return _outcome(before, position)
+                outcome = _outcome(before, position)
+                return Balanced(outcome, outcome is Outcome.CURRENT and bool(before.get("low_crossed")))
             crossed = low and before is not None and not before.get("balance_low", False)
             upd: dict[str, Any] = {op: dict(fields) for op, fields in update.items()}
             upd.setdefault("$set", {}).update({"balance_low": low, "low_crossed": crossed})
@@ -80,7 +90,7 @@ class PositionedDocs:
                 self._write(account_number, position, upd, guard)
             except DuplicateKeyError:
                 continue
-            return Outcome.APPLIED
+            return Balanced(Outcome.APPLIED, crossed)
         raise RuntimeError(f"billing account {account_number} keeps changing under the feed consumer")
 
     def _write(self, account_number: str, position: Position, update: dict[str, Any], guard: Doc) -> None:
@@ -109,7 +119,7 @@ class BillingDirectory(PositionedDocs):
 
     def apply_balance(
         self, account_number: str, position: Position, update: Mapping[str, Any], *, low: bool
-    ) -> Outcome:
+    ) -> Balanced:
         """`PositionedDocs.apply_balance` of the update with its personal values minimised."""
         minimised = self.keys.update(account_number, update)
         return super().apply_balance(account_number, position, minimised, low=low)
