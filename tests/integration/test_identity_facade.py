@@ -9,6 +9,7 @@ from flask import jsonify, request
 from identity_support import PASSWORD, bearer, serving, settings_for, sign_up, stub
 
 from identity.app import create_app
+from identity.service_views import ServiceViews
 
 pytestmark = pytest.mark.integration
 LINK = str(uuid.uuid4())
@@ -155,6 +156,26 @@ def test_service_commands_carry_the_account_and_their_outcomes_show_at_once(clie
         account["account_id"],
         {"region": "RU-MOW", "type": "internet", "identifier": "770012345678"},
     ) in seen
+
+
+def test_services_read_while_billing_link_is_down_and_commands_then_get_a_503(service_env, runtime):
+    client = create_app(settings_for(service_env)).test_client()  # nothing listens at billing-link's URL
+    account = sign_up(client, runtime)
+    token = client.post("/api/v1/sessions", json={"login": account["login"], "password": PASSWORD}).json
+    auth = bearer(token["access_token"])
+    state = {
+        "account_id": account["account_id"], "type": "mobile", "region": "RU-MOW", "status": "pending_proof",
+        "identifier": "+79161234567", "account_number": None, "reason": None, "version": 1,
+        "at": "2026-11-24T12:00:01+00:00",
+    }  # fmt: skip
+    ServiceViews(runtime.db).record(LINK, state)  # as the `services` consumer would have it
+
+    [listed] = client.get("/api/v1/services", headers=auth).json
+    assert listed["link_id"] == LINK and listed["identifier"] == "+7916*****67"
+    assert client.get(f"/api/v1/services/{LINK}", headers=auth).json["status"] == "pending_proof"
+    add = {"region": "RU-MOW", "type": "internet", "identifier": "770012345678"}
+    refused = client.post("/api/v1/services", json=add, headers=auth)
+    assert refused.status_code == 503 and refused.mimetype == "application/problem+json"
 
 
 def test_a_neighbour_that_is_down_is_a_503_problem(service_env, runtime):
