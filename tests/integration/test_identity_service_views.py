@@ -220,3 +220,30 @@ def test_a_feed_record_keyed_by_anything_but_its_account_number_is_poison(world)
 
     with pytest.raises(Poison):
         world.views.apply(env, FakeRecord(BILLING_FEED, offset=1, key=b"not-the-account"))
+
+
+def test_a_feed_message_redelivered_after_a_crash_before_its_copies_makes_them(world, db):
+    world.feed("BillingAccountUpserted", 1, balance=money("250.00"))
+    world.link("ServiceAdded", 2)
+    # the state took message 2 and the process died before copying it into the links
+    db.billing_states.update_one(
+        {"_id": world.number}, {"$set": {"balance": money("7.00"), "_p": 0, "_o": 2}}
+    )
+    assert world.shown()[0]["balance"] == money("250.00")
+
+    world.feed("BalanceChanged", 3, offset=2, balance=money("7.00"))  # redelivered
+
+    assert world.shown()[0]["balance"] == money("7.00")
+
+
+def test_a_link_event_redelivered_after_a_crash_before_its_copy_makes_it(world, db):
+    world.feed("BillingAccountUpserted", 1, balance=money("250.00"))
+    added = world.link("ServiceAdded", 2)
+    db.service_links.update_one(
+        {"_id": world.link_id}, {"$unset": {"billing": "", "_n": "", "_p": "", "_o": ""}}
+    )
+    assert world.shown()[0]["balance"] is None  # as a crash after the link's write leaves it
+
+    world.views.apply(added, FakeRecord(SERVICES))  # redelivered
+
+    assert world.shown()[0]["balance"] == money("250.00")

@@ -128,9 +128,9 @@ class ServiceViews:
         update: dict[str, Any] = {"$set": {**fields, "link_at": at}}
         if "account_number" in fields:
             update["$unset"] = dict.fromkeys(COPY_FIELDS, "")
-        applied = apply_versioned(self._links, link_id, version, update)
+        apply_versioned(self._links, link_id, version, update)
         number = fields.get("account_number")
-        if applied and number:
+        if number:  # also on a redelivery: the copy may not have been made before a crash
             state = self._states.find_one({"_id": number})
             if state is not None:
                 self._copy({"_id": link_id}, number, state)
@@ -150,8 +150,8 @@ class ServiceViews:
             state = self._states.find_one_and_update(
                 where, update, upsert=True, return_document=ReturnDocument.AFTER
             )
-        except DuplicateKeyError:  # the state is at this message or past it: copies were made then
-            return
+        except DuplicateKeyError:  # the state is at this message or past it; its copies are made
+            state = self._states.find_one({"_id": number})  # again (a crash may have come between)
         if state is not None:
             self._copy({"account_number": number}, number, state)
 
