@@ -46,16 +46,3 @@ def newer_position(partition: int, offset: int) -> dict[str, Any]:
     only order, so a document remembers the partition and offset of the message it last took.
     """
     return {"$or": [{"_p": {"$ne": partition}}, {"_o": {"$lt": offset}}]}
-
-
-def apply_positioned(
-    coll: Collection[Doc], doc_id: str, partition: int, offset: int, update: Mapping[str, Any]
-) -> bool:
-    """Apply `update` (upserting) unless the document already holds this or a later message."""
-    upd: dict[str, Any] = {k: dict(v) for k, v in update.items()}
-    upd.setdefault("$set", {}).update({"_p": partition, "_o": offset})
-    try:
-        coll.update_one({"_id": doc_id, **newer_position(partition, offset)}, upd, upsert=True)
-    except DuplicateKeyError:  # the document is at this position or past it
-        return False
-    return True

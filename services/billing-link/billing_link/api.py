@@ -76,8 +76,7 @@ class LinkStateOut(Schema):
     at = fields.AwareDateTime()
 
 
-def _state(link_id: str) -> dict[str, Any] | None:
-    state = _queries().state(link_id)
+def _state(state: dict[str, Any] | None) -> dict[str, Any] | None:
     return LinkStateOut().dump(state) if state is not None else None
 
 
@@ -118,18 +117,18 @@ def add(account_id: Any) -> tuple[Response, int]:
     service: Service = AddServiceIn().load(_body())
     link = add_service(_deps(), str(account_id), service)
     status = "linked" if link.status == "linked" else "pending_proof"
-    return jsonify(link_id=link.link_id, status=status, state=_state(link.link_id)), 202
+    return jsonify(link_id=link.link_id, status=status, state=_state(_queries().state(link.link_id))), 202
 
 
 @bp.get("/<uuid:link_id>")
 def details(account_id: Any, link_id: Any) -> Response:
     """One link with plan and options; another account's link is 404."""
-    item = ServiceDetailsOut().dump(_queries().details(str(account_id), str(link_id)))
-    return jsonify({**item, "state": _state(str(link_id))})
+    item = _queries().details(str(account_id), str(link_id))
+    return jsonify({**ServiceDetailsOut().dump(item), "state": _state(item["state"])})
 
 
 @bp.delete("/<uuid:link_id>")
 def remove(account_id: Any, link_id: Any) -> Response:
     """Unlink → 200 `{link_id, status: "removed", state}`."""
     unlink(_deps(), account_id=str(account_id), link_id=str(link_id))
-    return jsonify(link_id=str(link_id), status="removed", state=_state(str(link_id)))
+    return jsonify(link_id=str(link_id), status="removed", state=_state(_queries().state(str(link_id))))

@@ -117,13 +117,6 @@ class BillingDirectory(PositionedDocs):
         """`PositionedDocs.apply` of the update with its personal values minimised."""
         return super().apply(account_number, position, self.keys.update(account_number, update))
 
-    def apply_balance(
-        self, account_number: str, position: Position, update: Mapping[str, Any], *, low: bool
-    ) -> Balanced:
-        """`PositionedDocs.apply_balance` of the update with its personal values minimised."""
-        minimised = self.keys.update(account_number, update)
-        return super().apply_balance(account_number, position, minimised, low=low)
-
     def minimise_plain(self, *, batch: int = 200) -> int:
         """Minimise documents written before minimisation (`migrate`); how many were rewritten.
 

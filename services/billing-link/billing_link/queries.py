@@ -34,11 +34,7 @@ class ServiceQueries:
         Internal replies carry it so that the gateway's own service view (kept from
         `kabinet.services.events`) can take a command's outcome at once, at its version.
         """
-        doc = self._views.coll.find_one({"_id": link_id})
-        if doc is None or "_version" not in doc:
-            return None
-        fields = ("account_id", "type", "region", "identifier", "account_number", "status", "reason")
-        return {**{k: doc.get(k) for k in fields}, "version": doc["_version"], "at": doc["updated_at"]}
+        return link_state(self._views.coll.find_one({"_id": link_id}))
 
     def details(self, account_id: str, link_id: str) -> Item:
         """One link of the account with plan and options; a removed one is `LinkNotFound`."""
@@ -54,7 +50,16 @@ class ServiceQueries:
         item["plan"] = shown.get("plan") if shown else None
         item["options"] = list(shown.get("options") or []) if shown else []
         item["reason"] = link.get("reason") if link["status"] == "failed" else None
+        item["state"] = link_state(link)  # read once: the internal reply carries both
         return item
+
+
+def link_state(doc: Doc | None) -> Item | None:
+    """A link view document as `state` shows it: the stream's fields, its version and that time."""
+    if doc is None or "_version" not in doc:
+        return None
+    fields = ("account_id", "type", "region", "identifier", "account_number", "status", "reason")
+    return {**{k: doc.get(k) for k in fields}, "version": doc["_version"], "at": doc["updated_at"]}
 
 
 def _item(link: Doc, bill: Doc | None) -> Item:

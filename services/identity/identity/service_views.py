@@ -8,7 +8,7 @@ billing-link's link streams (`kabinet.services.events`) and of the operator's bi
   the identifier kept masked, plus a copy of its billing account's state (`_n` = that account
   number, `_p`/`_o` = the feed position the copy is at);
 - `billing_states`: the feed's balance, status, plan and options per account number, each
-  document at the feed position it last took (`apply_positioned`);
+  document at the feed position it last took (`newer_position` guards each write);
 - `services_erased`: accounts erased (`AccountErased`), whose links are dropped and never written again.
 
 A feed message updates its account's state, then copies the whole state into every link to
@@ -108,11 +108,11 @@ class ServiceViews:
 
     def record(self, link_id: str, state: Mapping[str, Any]) -> None:
         """A command's outcome as billing-link replied it (`state`: the link at its version)."""
-        payload = {**state, "service_type": state["type"]}
-        fields = {**_service(payload, str(state["status"])), "reason": state.get("reason")}
-        at = _moment(state["at"])
-        if str(state["account_id"]) not in self._erased:
-            self._save(link_id, int(state["version"]), at, fields)
+        if str(state["account_id"]) in self._erased:
+            return
+        fields = _service({**state, "service_type": state["type"]}, str(state["status"]))
+        fields["reason"] = state.get("reason")
+        self._save(link_id, int(state["version"]), _moment(state["at"]), fields)
 
     def _write(self, link_id: str, account_id: str, env: Envelope, fields: Fields) -> None:
         if ERASED in env.payload.values() or account_id in self._erased:
@@ -143,8 +143,8 @@ class ServiceViews:
         if record.key is None or record.key.decode(errors="replace") != number:
             # the feed's order holds per account number only when it is the key
             raise Poison(f"message key {record.key!r} is not the account number {number}")
-        update = {"$set": {**change(env.payload), "updated_at": env.occurred_at}}
-        update["$set"].update({"_p": record.partition, "_o": record.offset})
+        position = {"_p": record.partition, "_o": record.offset}
+        update = {"$set": {**change(env.payload), "updated_at": env.occurred_at, **position}}
         where = {"_id": number, **newer_position(record.partition, record.offset)}
         try:
             state = self._states.find_one_and_update(
