@@ -1,19 +1,26 @@
 """The consumer loop: decode → handle (durable, idempotent write) → commit offset.
 
-A polled batch's partitions may be handled side by side (`threads` > 1): records of one
-partition stay in order on one thread, and what one partition's thread fully handled is
-committed even when another's fails. Kafka's order is per partition only, which is also all
-that several instances of a consumer group would keep, so handlers must bear what those
-would do anyway — two partitions' events writing one document at once (an upsert race:
-`kabinet.mongo.upsert_one`); what the threads buy is overlap of their Mongo round trips (a
-handler spends most of its time waiting for the server).
+A polled batch may be handled side by side (`threads` > 1) in lanes: one lane per partition
+and record key, so one key's records (one stream's events) stay in order on one thread while
+other keys' go on beside them (the "key" ordering of Confluent's parallel consumer). Kafka
+orders a partition only because its keys hash there together: events of different keys share
+no order a handler may rely on (the same two streams land on different partitions in another
+topic layout, and several instances of a group handle partitions at once anyway), so handlers
+must bear what those would do anyway — two keys' events writing one document at once (an
+upsert race: `kabinet.mongo.upsert_one`). What the lanes buy is overlap of their round trips
+(a handler spends most of its time waiting for the server or a provider), within a partition
+too: a backlog on one partition no longer drains one record at a time.
+
+A partition is committed up to its first record not fully handled, even when another
+partition's lane fails; records of its other lanes past that point were handled and will be
+read again after a restart (idempotent handlers absorb that, as they absorb any redelivery).
 
 Unknown event types are skipped: topics grow by adding types. A loop told which types it
 `wanted` skips the others by their `event_type` header, before decoding. Failure policy (arroyo's):
 a message that can never succeed — it does not decode, or its handler raises `Poison` —
 is copied to `<topic>.dlq` with origin headers, acknowledged by Kafka, and only then
-committed past. Any other error propagates with nothing committed, so the message is read
-again after a restart. Too many dead letters in a row stop the loop: that smells like a
+committed past. Any other error propagates with nothing committed past it, so the message is
+read again after a restart. Too many dead letters in a row stop the loop: that smells like a
 bug, not bad data.
 
 A partition whose records in a batch were all skipped (not this loop's types) is committed
@@ -30,7 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -67,10 +74,9 @@ Handler = Callable[[Envelope, Record], None]
 
 @dataclass
 class _Outcome:
-    """How one partition's share of a batch went."""
+    """How one lane (a partition's records of one key, or all of them) of a batch went."""
 
-    seen: int = 0
-    done: int | None = None  # offset of the last record fully handled
+    handled: list[int] = field(default_factory=list)  # offsets fully handled (or dead-lettered)
     acted: bool = False  # a record was handled or dead-lettered, not only skipped
     stopped: bool = False  # the dead-letter limit was reached
     error: Exception | None = None
@@ -84,6 +90,16 @@ class LoopStats:
     skipped: int = 0
     dead_lettered: int = 0
     dead_in_a_row: int = 0
+
+
+def _handled_prefix(records: Sequence[Record], handled: set[int]) -> int | None:
+    """The offset of the last record before the partition's first unhandled one, if any."""
+    last = None
+    for record in records:
+        if record.offset not in handled:
+            break
+        last = record.offset
+    return last
 
 
 class ConsumerLoop:
@@ -122,28 +138,47 @@ class ConsumerLoop:
         """Handle one polled batch and commit it; the number of records seen.
 
         Offsets are committed once for the batch (on this thread: the Kafka consumer is not
-        thread-safe), after every partition's handling ended; then the first error is raised.
+        thread-safe), after every lane's handling ended; then the first error is raised.
         """
         batches = self._consumer.poll(timeout_ms=timeout_ms)
-        if len(batches) > 1 and self._threads > 1:
+        lanes = [(tp, lane) for tp, records in batches.items() for lane in self._lanes(records)]
+        if len(lanes) > 1 and self._threads > 1:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix=f"{self._group}-part")
-            outcomes = dict(zip(batches, self._pool.map(self._partition, batches.values()), strict=True))
+                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix=f"{self._group}-lane")
+            outcomes = list(self._pool.map(self._lane, [records for _, records in lanes]))
         else:
-            outcomes = {tp: self._partition(records) for tp, records in batches.items()}
-        done = {tp: OffsetAndMetadata(o.done + 1, "", -1) for tp, o in outcomes.items() if o.done is not None}
-        acted = {tp for tp, o in outcomes.items() if o.acted}
+            outcomes = [self._lane(records) for _, records in lanes]
+        done: dict[Any, OffsetAndMetadata] = {}
+        acted: set[Any] = set()
+        handled: dict[Any, set[int]] = {}
+        for (tp, _), o in zip(lanes, outcomes, strict=True):
+            handled.setdefault(tp, set()).update(o.handled)
+            if o.acted:
+                acted.add(tp)
+        for tp, records in batches.items():
+            upto = _handled_prefix(records, handled.get(tp, set()))
+            if upto is not None:
+                done[tp] = OffsetAndMetadata(upto + 1, "", -1)
         # what was fully handled is committed even when a later record failed
         self._commit(
             {tp: at for tp, at in done.items() if tp in acted},
             {tp: at for tp, at in done.items() if tp not in acted},
         )
-        for tp, o in outcomes.items():
+        for (tp, _), o in zip(lanes, outcomes, strict=True):
             if o.error is not None:
                 raise o.error
             if o.stopped:
                 raise TooManyDeadLetters(f"{self.stats.dead_in_a_row} dead letters in a row on {tp.topic}")
-        return sum(o.seen for o in outcomes.values())
+        return sum(len(o.handled) for o in outcomes)
+
+    def _lanes(self, records: Sequence[Record]) -> list[list[Record]]:
+        """A partition's records split by key, each key's in order (one lane when not threaded)."""
+        if self._threads <= 1 or len(records) <= 1:
+            return [list(records)]
+        by_key: dict[bytes | None, list[Record]] = {}
+        for record in records:
+            by_key.setdefault(record.key, []).append(record)
+        return list(by_key.values())
 
     def _commit(
         self, due: dict[Any, OffsetAndMetadata], skipped: dict[Any, OffsetAndMetadata], *, flush: bool = False
@@ -172,14 +207,13 @@ class ConsumerLoop:
         """Commit the skip-only offsets kept so far (the loop is ending)."""
         self._commit({}, {}, flush=True)
 
-    def _partition(self, records: Sequence[Record]) -> _Outcome:
-        """One partition's records in order, until the first error or the dead-letter limit."""
+    def _lane(self, records: Sequence[Record]) -> _Outcome:
+        """One lane's records in order, until the first error or the dead-letter limit."""
         out = _Outcome()
         try:
             for record in records:
                 out.acted = self._process(record) or out.acted
-                out.done = record.offset
-                out.seen += 1
+                out.handled.append(record.offset)
                 if self.stats.dead_in_a_row >= self._max_dead:
                     out.stopped = True
                     break

@@ -172,6 +172,66 @@ def test_a_failing_partition_leaves_the_others_committed_and_then_raises():
     assert consumer.committed == {TP: 3, TopicPartition(TOPIC, 1): 1}  # partition 1 resumes at offset 1
 
 
+def keyed_records(keys: list[str]) -> list[FakeRecord]:
+    """One partition's records, in this order, each of the given stream (record key)."""
+    out = []
+    for offset, key in enumerate(keys):
+        r = event_record(offset)
+        out.append(FakeRecord(TOPIC, 0, offset, key.encode(), r.value, r.headers))
+    return out
+
+
+def test_keys_of_one_partition_are_handled_side_by_side_each_key_in_its_order():
+    import threading
+
+    both_inside = threading.Barrier(2, timeout=5)  # passes only if two keys are handled at once
+    seen: dict[bytes, list[int]] = {b"a": [], b"b": []}
+
+    def handler(env: Envelope, rec: FakeRecord) -> None:
+        if rec.offset in (0, 1):  # the first record of each key
+            both_inside.wait()
+        seen[rec.key].append(rec.offset)
+
+    consumer = FakeConsumer(keyed_records(["a", "b", "a", "b", "a"]))
+    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=2)
+    assert loop.poll_once() == 5
+    assert seen == {b"a": [0, 2, 4], b"b": [1, 3]}
+    assert consumer.committed == {TP: 5}
+
+
+def test_a_failing_key_stops_its_lane_and_the_partition_is_committed_up_to_it():
+    seen: list[int] = []
+
+    def handler(env: Envelope, rec: FakeRecord) -> None:
+        if rec.offset == 2:
+            raise ConnectionError("mongo down")
+        seen.append(rec.offset)
+
+    consumer = FakeConsumer(keyed_records(["a", "b", "a", "b", "a"]))
+    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=2)
+    with pytest.raises(ConnectionError):
+        loop.poll_once()
+    assert 4 not in seen  # key a's records after its failure wait, in order
+    assert sorted(seen) == [0, 1, 3]  # key b went on; offset 3 is read (and absorbed) again
+    assert consumer.committed == {TP: 2}
+
+
+def test_one_thread_keeps_the_whole_partition_in_order_and_stops_at_the_first_failure():
+    seen: list[int] = []
+
+    def handler(env: Envelope, rec: FakeRecord) -> None:
+        if rec.offset == 2:
+            raise ConnectionError("mongo down")
+        seen.append(rec.offset)
+
+    consumer = FakeConsumer(keyed_records(["a", "b", "a", "b", "a"]))
+    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=1)
+    with pytest.raises(ConnectionError):
+        loop.poll_once()
+    assert seen == [0, 1]
+    assert consumer.committed == {TP: 2}
+
+
 def loop_wanting(types: set[str], consumer: FakeConsumer, **kw) -> tuple[ConsumerLoop, list[Envelope]]:
     seen: list[Envelope] = []
     loop = ConsumerLoop(
