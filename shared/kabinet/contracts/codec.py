@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from kabinet.contracts.base import strict
 from kabinet.contracts.envelope import Envelope, EnvelopeSchema, rfc3339
@@ -52,13 +53,21 @@ class WireMessage:
     headers: Headers
 
 
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    """One instance per contract schema, reused: building one deep-copies its declared fields
+    (most of a small event's decode time), and loading or dumping never changes it (strictness
+    is a context variable, `kabinet.contracts.base.strict`), so threads may share it."""
+    return schema()
+
+
 def encode(envelope: Envelope, registry: Registry = REGISTRY) -> WireMessage:
     """Validate the payload strictly against its contract and render the wire message."""
     try:
         spec = registry.spec(envelope.event_type, envelope.event_version)
     except UnknownEvent as exc:
         raise ContractViolation(str(exc)) from exc
-    schema = spec.schema()
+    schema = _instance(spec.schema)
     try:
         with strict():
             payload = schema.dump(schema.load(dict(envelope.payload)))
@@ -96,12 +105,12 @@ def decode(value: bytes | None, registry: Registry = REGISTRY) -> Envelope:
     """
     try:
         raw = json.loads(value or b"")
-        env = EnvelopeSchema().load(raw)
+        env = _instance(EnvelopeSchema).load(raw)
         if not registry.knows(env["event_type"]):
             raise UnknownEventType(f"{env['event_type']} v{env['event_version']}")
         opened = open_payload(registry.spec(env["event_type"], env["event_version"]).schema, env["payload"])
         version, payload = registry.upcast(env["event_type"], env["event_version"], opened)
-        schema = registry.spec(env["event_type"], version).schema()
+        schema = _instance(registry.spec(env["event_type"], version).schema)
         clean: dict[str, Any] = schema.dump(schema.load(payload))
     except UnknownEventType:
         raise
