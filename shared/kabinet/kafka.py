@@ -14,6 +14,11 @@ from kabinet.contracts.topics import dlq
 log = logging.getLogger(__name__)
 
 
+# kafka-python's own client metrics (sensors recorded on every request and record) are read by
+# nothing here — Prometheus metrics are the services' own — and cost a consumer ~7 % of its CPU
+NO_CLIENT_METRICS = {"metrics_enabled": False}
+
+
 def producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
     """An idempotent producer that waits for all in-sync replicas."""
     return KafkaProducer(
@@ -25,6 +30,7 @@ def producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
         max_in_flight_requests_per_connection=5,
         request_timeout_ms=15000,
         delivery_timeout_ms=60000,
+        **NO_CLIENT_METRICS,
     )
 
 
@@ -47,6 +53,7 @@ def consumer(bootstrap: str, *, group_id: str, topics: Iterable[str], client_id:
         fetch_max_wait_ms=2000,
         session_timeout_ms=10000,
         heartbeat_interval_ms=3000,
+        **NO_CLIENT_METRICS,
     )
     c.subscribe(list(topics))
     return c
