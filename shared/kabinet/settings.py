@@ -63,7 +63,7 @@ class InfraSettings:
     key_cache_seconds: float = 2.0
     kafka_health_interval: float = 1.0  # 0: no monitor, no write gate, /readyz only asks for metadata
     kafka_health_max_age: float = 5.0
-    consumer_threads: int = 4  # partitions of one polled batch a consumer handles side by side
+    consumer_threads: int = 8  # lanes (partition × record key) of one polled batch handled side by side
     relay_doorbell: str = ""  # host:port (UDP) where the outbox relay hears appends; "" = it polls
 
     @classmethod
@@ -85,6 +85,6 @@ class InfraSettings:
             key_cache_seconds=env.number("KABINET_KEY_CACHE_SECONDS", 2.0),
             kafka_health_interval=env.number("KAFKA_HEALTH_INTERVAL", 1.0),
             kafka_health_max_age=env.number("KAFKA_HEALTH_MAX_AGE", 5.0),
-            consumer_threads=env.integer("CONSUMER_THREADS", 4),
+            consumer_threads=env.integer("CONSUMER_THREADS", 8),
             relay_doorbell=env.text("RELAY_DOORBELL", ""),
         )
