@@ -71,6 +71,7 @@ def suite_env(ports: Ports, base: Mapping[str, str]) -> dict[str, str]:
         "NOTIFIER_SMTP_HOST": "127.0.0.1",
         "NOTIFIER_SMTP_PORT": str(ports.smtp),
         "NOTIFIER_SMS_GATEWAY_URL": f"http://127.0.0.1:{ports.inbox}/sms",
+        "NOTIFIER_SMS_GATEWAY_IDEMPOTENT": "1",  # the dev inbox drops a repeated message_id
         "NOTIFIER_LINK_BASE_URL": f"http://127.0.0.1:{ports.identity}",
         "DEVSINK_SMTP_PORT": str(ports.smtp),
         "DEVSINK_HTTP_PORT": str(ports.inbox),

@@ -431,8 +431,9 @@ def profiled(package: str, consumer: str, report: str) -> int:
         def cpu_report(*_: object) -> None:
             yappi.stop()
             with open(report.replace(".txt", ".cpu.txt"), "w") as out:
-                yappi.get_func_stats().sort("ttot").print_all(out=out, columns={
-                    0: ("name", 90), 1: ("ncall", 9), 3: ("ttot", 8), 2: ("tsub", 8)})
+                yappi.get_func_stats().sort("ttot").print_all(
+                    out=out, columns={0: ("name", 90), 1: ("ncall", 9), 3: ("ttot", 8), 2: ("tsub", 8)}
+                )
             os._exit(0)
 
         for sig in (signal.SIGTERM, signal.SIGINT):

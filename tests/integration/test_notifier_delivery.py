@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import socket
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -209,6 +210,28 @@ def test_a_crash_after_the_sms_left_is_not_sent_again_when_the_event_is_redelive
     assert doc["state"] == "unknown" and "message" not in doc
     assert len(inbox(sink_settings, phone)) == 1 and outcomes(runtime) == []
     assert "notification outcome unknown" in caplog.text
+
+
+@pytest.mark.usefixtures("devsink")
+def test_with_the_inbox_dropping_repeats_a_crash_after_the_sms_left_ends_in_exactly_one_sms(
+    runtime, settings, sink_settings
+):
+    clock, phone = Clock(), "+7916" + str(uuid.uuid4().int)[:7]
+    requested = code_requested("sms", phone, code="604513")
+    idempotent = replace(settings, sms_gateway_idempotent=True)  # the dev inbox drops a repeated id
+    real = production_senders(idempotent)
+    crashing = build_notifier(runtime, idempotent, senders={**real, "sms": DiesAfterSending(real["sms"])})
+    with pytest.raises(SystemExit):
+        crashing.handle(requested)
+    assert len(inbox(sink_settings, phone)) == 1  # it left; no outcome stored
+
+    restarted = build_notifier(runtime, idempotent, clock=clock)
+    clock.now += LEASE + timedelta(seconds=1)
+    assert restarted.delivery.retry_due()  # the dead claim is due again, not unknown
+    assert restarted.delivery.retry_due()  # sent again: the inbox takes the repeat, stores nothing
+    [doc] = runtime.db.notifications.find({})
+    assert doc["state"] == "sent" and doc["attempts"] == 2
+    assert len(inbox(sink_settings, phone)) == 1 and outcomes(runtime) == ["NotificationSent"]
 
 
 def test_an_sms_gateway_down_before_sending_is_retried_and_sent_once(

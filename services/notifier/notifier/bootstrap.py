@@ -19,7 +19,9 @@ from notifier.senders import HttpSmsGateway, Sender, SmtpMailer
 
 def production_senders(settings: Settings) -> dict[str, Sender]:
     """SMTP for email, the HTTP JSON gateway for SMS."""
-    sms = HttpSmsGateway(settings.sms_gateway_url, token=settings.sms_gateway_token)
+    sms = HttpSmsGateway(
+        settings.sms_gateway_url, token=settings.sms_gateway_token, idempotent=settings.sms_gateway_idempotent
+    )
     return {"email": SmtpMailer(settings.smtp), "sms": sms}
 
 

@@ -21,6 +21,7 @@ class Settings:
     smtp: SmtpConfig
     sms_gateway_url: str
     sms_gateway_token: str
+    sms_gateway_idempotent: bool
     link_base_url: str
     backoff: Backoff
     retry_poll_seconds: float
@@ -49,6 +50,7 @@ class Settings:
             smtp=smtp,
             sms_gateway_url=r.text("SMS_GATEWAY_URL", "http://127.0.0.1:8025/sms"),
             sms_gateway_token=r.text("SMS_GATEWAY_TOKEN", ""),
+            sms_gateway_idempotent=r.flag("SMS_GATEWAY_IDEMPOTENT", False),
             link_base_url=r.text("LINK_BASE_URL", "http://127.0.0.1:8000"),
             backoff=backoff,
             retry_poll_seconds=r.number("RETRY_POLL_SECONDS", 1.0),

@@ -10,7 +10,7 @@ for operators instead of being sent again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -41,7 +41,10 @@ class Log(Protocol):
     def claim_new(self, key: str, record: Mapping[str, Any]) -> bool: ...
     def get(self, key: str) -> Doc | None: ...
     def claim_due(self, now: datetime, lease_until: datetime) -> Doc | None: ...
-    def expire_claim(self, now: datetime, key: str | None = None) -> Doc | None: ...
+    def resend_claim(self, now: datetime, channels: Collection[str], key: str | None = None) -> bool: ...
+    def expire_claim(
+        self, now: datetime, key: str | None = None, *, keep: Collection[str] = ()
+    ) -> Doc | None: ...
     def schedule_retry(self, key: str, at: datetime, error: str) -> None: ...
     def finish(self, key: str, state: str, at: datetime, error: str | None = None) -> None: ...
     def forget(self, account_id: str) -> None: ...
@@ -67,6 +70,8 @@ class Delivery:
     ) -> None:
         self.log, self._senders, self._outcomes = log_, senders, outcomes
         self._clock, self._backoff = clock, backoff
+        # channels whose far side drops a repeated message id: an unknown outcome is sent again
+        self._resendable = frozenset(ch for ch, s in senders.items() if getattr(s, "idempotent", False))
 
     def first(self, notice: Notice, message: Message) -> None:
         """Deliver a notice seen for the first time; a repeat only completes what a crash left undone."""
@@ -80,12 +85,14 @@ class Delivery:
         if doc and action == "emit":
             self._emit(doc, doc["state"], doc.get("error"))  # the outcome may not be stored yet
         elif action == "expire":
-            self._unknown(self.log.expire_claim(now, notice.key))
+            self._settle_dead(now, notice.key)
 
     def retry_due(self) -> bool:
         """Settle one dead claim or attempt one due retry; False when there is nothing to do."""
         now = self._clock()
-        dead = self.log.expire_claim(now)
+        if self.log.resend_claim(now, self._resendable):
+            return True
+        dead = self.log.expire_claim(now, keep=self._resendable)
         if dead is not None:
             self._unknown(dead)
             return True
@@ -105,6 +112,8 @@ class Delivery:
         except SendError as exc:
             kind, error = exc.kind, str(exc)
         # any other exception leaves the claim as a crash would: `unknown` once its lease ends
+        if kind == "unknown" and doc["channel"] in self._resendable:
+            kind = "transient"  # the far side drops the repeat if this one did arrive
         state = after_attempt(kind, doc["attempts"], self._backoff)
         if state == "retry":
             at = self._clock() + self._backoff.delay(doc["attempts"])
@@ -120,6 +129,11 @@ class Delivery:
             return
         self._emit(doc, state, error)
         (log.info if state == "sent" else log.error)(f"notification {state}", extra=_log(doc, error=error))
+
+    def _settle_dead(self, now: datetime, key: str) -> None:
+        """A claim whose sender died: sent again where repeats are dropped, else reported unknown."""
+        if not self.log.resend_claim(now, self._resendable, key):
+            self._unknown(self.log.expire_claim(now, key, keep=self._resendable))
 
     def _unknown(self, doc: Doc | None) -> None:
         """Report a notice whose message may or may not have left; it is not sent again."""

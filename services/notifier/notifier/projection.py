@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -114,8 +114,28 @@ class NotificationLog:
         claim = {"account_id": doc.get("account_id"), "at": now}
         return doc if first_time(self._attempts, f"{doc['_id']}#{doc['attempts']}", claim) else None
 
-    def expire_claim(self, now: datetime, key: str | None = None) -> Doc | None:
-        """Mark one claim past its lease (of `key`, or any) `unknown`; None when there is none.
+    def resend_claim(self, now: datetime, channels: Collection[str], key: str | None = None) -> bool:
+        """Make one claim past its lease (of `key`, or any) on one of `channels` due for a retry
+        now; False when there is none. For channels whose far side drops a repeated message id:
+        sending it again cannot make a second message."""
+        if not channels:
+            return False
+        query: dict[str, Any] = {
+            "state": "sending",
+            "next_at": {"$lte": now},
+            "channel": {"$in": list(channels)},
+        }
+        if key is not None:
+            query["_id"] = key
+        error = "the sender stopped mid-attempt; sent again (a repeated message id is dropped)"
+        update = {"$set": {"state": "retry", "next_at": now, "error": error}}
+        return self._coll.find_one_and_update(query, update) is not None
+
+    def expire_claim(
+        self, now: datetime, key: str | None = None, *, keep: Collection[str] = ()
+    ) -> Doc | None:
+        """Mark one claim past its lease (of `key`, or any, on a channel not in `keep`) `unknown`;
+        None when there is none.
 
         Its sender died mid-attempt, so whether the message left is unknown. The message body
         goes; the updated document is returned to the one caller that won the update.
@@ -123,6 +143,8 @@ class NotificationLog:
         query: dict[str, Any] = {"state": "sending", "next_at": {"$lte": now}}
         if key is not None:
             query["_id"] = key
+        if keep:
+            query["channel"] = {"$nin": list(keep)}
         error = "the sender stopped mid-attempt; the message may have left"
         return self._coll.find_one_and_update(
             query,

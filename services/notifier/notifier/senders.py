@@ -42,7 +42,13 @@ class OutcomeUnknown(SendError):
 
 
 class Sender(Protocol):
-    """Delivers one rendered message of its channel or raises a `SendError`."""
+    """Delivers one rendered message of its channel or raises a `SendError`.
+
+    `idempotent`: the far side drops a repeated `message_id`, so a message whose outcome is
+    unknown (a crash mid-attempt, no answer) may be sent again: exactly once, not at most once.
+    """
+
+    idempotent: bool
 
     def send(self, message: Message, *, message_id: str) -> None: ...
 
@@ -69,6 +75,8 @@ class SmtpMailer:
     MAIL, RCPT and DATA instead of a TCP and TLS set-up, EHLO, auth and QUIT as well. Any
     error drops the connection; the next attempt opens a new one.
     """
+
+    idempotent = False  # SMTP has no way to drop a repeated message
 
     def __init__(self, config: SmtpConfig, *, reuse_seconds: float = 20.0) -> None:
         self._c = config
@@ -138,10 +146,15 @@ class SmtpMailer:
 
 
 class HttpSmsGateway:
-    """An SMS provider speaking JSON over HTTP: `POST {to, text, message_id}`; 2xx = accepted."""
+    """An SMS provider speaking JSON over HTTP: `POST {to, text, message_id}`; 2xx = accepted.
 
-    def __init__(self, url: str, *, token: str = "", timeout: float = 5.0) -> None:
+    `idempotent`: the provider accepts a repeated `message_id` without sending it again (the dev
+    inbox does; set `SMS_GATEWAY_IDEMPOTENT` only for a provider that promises it).
+    """
+
+    def __init__(self, url: str, *, token: str = "", timeout: float = 5.0, idempotent: bool = False) -> None:
         self._url, self._timeout = url, timeout
+        self.idempotent = idempotent
         self._session = session(url)
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,10 +37,13 @@ class FakeSender:
     failures: list[BaseException] = field(default_factory=list)
     sent: list[tuple[Message, str]] = field(default_factory=list)
     after: list[BaseException] = field(default_factory=list)
+    idempotent: bool = False  # drops a repeated message id, as the dev inbox does
 
     def send(self, message: Message, *, message_id: str) -> None:
         if self.failures:
             raise self.failures.pop(0)
+        if self.idempotent and any(mid == message_id for _, mid in self.sent):
+            return
         self.sent.append((message, message_id))
         if self.after:
             raise self.after.pop(0)
@@ -66,13 +69,26 @@ class MemoryLog:
                 return dict(doc)
         return None
 
-    def expire_claim(self, now: datetime, key: str | None = None) -> dict[str, Any] | None:
+    def resend_claim(self, now: datetime, channels: Collection[str], key: str | None = None) -> bool:
         for doc in self.docs.values():
-            if doc["state"] == "sending" and doc["next_at"] <= now and key in (None, doc["_id"]):
+            if self._dead(doc, now, key) and doc["channel"] in channels:
+                doc.update(state="retry", next_at=now, error="the sender stopped mid-attempt; sent again")
+                return True
+        return False
+
+    def expire_claim(
+        self, now: datetime, key: str | None = None, *, keep: Collection[str] = ()
+    ) -> dict[str, Any] | None:
+        for doc in self.docs.values():
+            if self._dead(doc, now, key) and doc["channel"] not in keep:
                 doc.update(state="unknown", finished_at=now, error="the sender stopped mid-attempt")
                 doc.pop("message", None)
                 return dict(doc)
         return None
+
+    @staticmethod
+    def _dead(doc: dict[str, Any], now: datetime, key: str | None) -> bool:
+        return doc["state"] == "sending" and doc["next_at"] <= now and key in (None, doc["_id"])
 
     def schedule_retry(self, key: str, at: datetime, error: str) -> None:
         self.docs[key].update(state="retry", next_at=at, error=error)
@@ -153,7 +169,17 @@ class Rig:
 
 @pytest.fixture
 def rig() -> Rig:
-    clock, sms, email = FakeClock(), FakeSender(), FakeSender()
+    return make_rig()
+
+
+@pytest.fixture
+def idempotent_rig() -> Rig:
+    """A rig whose SMS gateway drops a repeated message id (as the dev inbox does)."""
+    return make_rig(FakeSender(idempotent=True))
+
+
+def make_rig(sms: FakeSender | None = None) -> Rig:
+    clock, sms, email = FakeClock(), sms or FakeSender(), FakeSender()
     log, outcomes, views = MemoryLog(), MemoryOutcomes(), MemoryViews()
     delivery = Delivery(
         log, {"sms": sms, "email": email}, outcomes, clock=clock, backoff=Backoff(max_attempts=4)

@@ -109,6 +109,58 @@ def test_a_gateway_that_took_the_request_but_never_answered_is_not_asked_again(r
     assert rig.outcomes.events == {}
 
 
+def test_with_a_gateway_that_drops_repeats_a_crash_after_the_send_ends_in_exactly_one_message(
+    idempotent_rig, event
+):
+    rig = idempotent_rig
+    requested = code_event(event)
+    rig.sms.after = [SystemExit("killed after the message left, before its outcome was stored")]
+    with pytest.raises(SystemExit):
+        rig.notifier.handle(requested)
+    rig.clock.advance(seconds=61)
+    rig.notifier.handle(requested)  # redelivered after the lease: due again, not unknown
+    assert rig.log.docs[requested.event_id]["state"] == "retry"
+    assert rig.delivery.retry_due()  # sent again; the gateway drops the repeat
+    assert len(rig.sms.sent) == 1 and rig.log.docs[requested.event_id]["state"] == "sent"
+    [(kind, _)] = rig.outcomes.events.values()
+    assert kind == "NotificationSent"
+
+
+def test_with_a_gateway_that_drops_repeats_the_retrier_sends_a_dead_claim_again(idempotent_rig, event):
+    rig = idempotent_rig
+    requested = code_event(event)
+    rig.sms.failures = [SystemExit("the process died mid-attempt")]
+    with pytest.raises(SystemExit):
+        rig.notifier.handle(requested)
+    rig.clock.advance(seconds=61)
+    assert rig.delivery.retry_due()  # the dead claim: due again
+    assert rig.delivery.retry_due() and not rig.delivery.retry_due()  # attempted: sent
+    assert [mid for _, mid in rig.sms.sent] == [rig.log.docs[requested.event_id]["notification_id"]]
+    assert rig.log.docs[requested.event_id]["state"] == "sent"
+
+
+def test_with_a_gateway_that_drops_repeats_no_answer_is_retried(idempotent_rig, event):
+    rig = idempotent_rig
+    rig.sms.failures = [OutcomeUnknown("SMS gateway gave no answer: ReadTimeout")]
+    requested = code_event(event)
+    rig.notifier.handle(requested)
+    assert rig.log.docs[requested.event_id]["state"] == "retry"
+    rig.clock.advance(minutes=10)
+    assert rig.delivery.retry_due()
+    assert len(rig.sms.sent) == 1 and rig.log.docs[requested.event_id]["state"] == "sent"
+
+
+def test_email_is_never_sent_again_when_its_outcome_is_unknown(idempotent_rig, event):
+    rig = idempotent_rig
+    requested = code_event(event, channel="email", destination="owner@example.ru")
+    rig.email.after = [SystemExit("killed after the message left")]
+    with pytest.raises(SystemExit):
+        rig.notifier.handle(requested)
+    rig.clock.advance(seconds=61)
+    assert rig.delivery.retry_due() and not rig.delivery.retry_due()
+    assert rig.log.docs[requested.event_id]["state"] == "unknown" and len(rig.email.sent) == 1
+
+
 def test_an_error_before_sending_releases_the_claim_and_the_retry_sends_once(rig, event):
     requested = code_event(event)
     rig.sms.failures = [TransientSendError("connection refused")]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from kabinet.mongo import Doc
 
@@ -30,9 +32,19 @@ class MessageStore:
         """Listing by recipient, newest first."""
         self._coll.create_index([("to", ASCENDING), ("sent_at", DESCENDING)])
 
-    def add(self, channel: str, to: str, subject: str, body: str, html: str | None = None) -> str:
-        """Store one received message; its id."""
-        doc = {
+    def add(
+        self,
+        channel: str,
+        to: str,
+        subject: str,
+        body: str,
+        html: str | None = None,
+        *,
+        message_id: str | None = None,
+    ) -> str:
+        """Store one received message; its id. A repeated `message_id` stores nothing and answers
+        the first message's id: the sink drops repeats, as an idempotent provider does."""
+        doc: dict[str, Any] = {
             "channel": channel,
             "to": normalize(to),
             "subject": subject,
@@ -40,7 +52,12 @@ class MessageStore:
             "html": html,
             "sent_at": datetime.now(UTC),
         }
-        return str(self._coll.insert_one(doc).inserted_id)
+        if message_id is None:
+            return str(self._coll.insert_one(doc).inserted_id)
+        doc["_id"] = f"{channel}:{message_id}"
+        with contextlib.suppress(DuplicateKeyError):
+            self._coll.insert_one(doc)
+        return str(doc["_id"])
 
     def messages(self, to: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """`[{channel, to, subject, body, sent_at}]`, newest first."""

@@ -1,4 +1,8 @@
-"""The inbox over HTTP: the SMS gateway sink (`POST /sms`), `GET /api/messages`, `GET /` page."""
+"""The inbox over HTTP: the SMS gateway sink (`POST /sms`), `GET /api/messages`, `GET /` page.
+
+The SMS sink is an idempotent provider: a repeated `message_id` is accepted again (same answer)
+and stored once, so the notifier may send an SMS whose outcome it does not know again.
+"""
 
 from __future__ import annotations
 
@@ -40,7 +44,8 @@ def create_app(store: MessageStore) -> Flask:
     @app.post("/sms")
     def sms() -> tuple[Response, int]:
         data = SmsIn().load(request.get_json(silent=True) or {})
-        return jsonify(id=store.add("sms", data["to"], "", data["text"]), status="accepted"), 202
+        stored = store.add("sms", data["to"], "", data["text"], message_id=data["message_id"])
+        return jsonify(id=stored, status="accepted"), 202  # a repeated message_id: the same answer
 
     @app.get("/api/messages")
     def messages() -> Response:
