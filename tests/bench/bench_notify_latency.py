@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -411,9 +412,8 @@ def seal_as_identity(env: dict[str, str]) -> None:
 
 
 def profiled(package: str, consumer: str, report: str) -> int:
-    """One registered consumer in this process's main thread under pyinstrument, until SIGINT/SIGTERM."""
-    from pyinstrument import Profiler
-
+    """One registered consumer in this process's main thread under pyinstrument (wall time), or
+    yappi (CPU time per function, every thread) with BENCH_CPU_PROFILE set, until SIGINT/SIGTERM."""
     from kabinet.logs import configure_logging
     from kabinet.runtime import Runtime
     from kabinet.service import build_loop
@@ -423,36 +423,43 @@ def profiled(package: str, consumer: str, report: str) -> int:
     configure_logging(service.name, infra.log_level, infra.log_json)
     runtime = Runtime.open(infra)
     _consumer, loop = build_loop(runtime, service.consumers[consumer])
-    if os.environ.get("BENCH_CPU_PROFILE"):  # CPU time per function (yappi), not wall time
-        import yappi
-
-        yappi.set_clock_type("cpu")
-
-        def cpu_report(*_: object) -> None:
-            yappi.stop()
-            with open(report.replace(".txt", ".cpu.txt"), "w") as out:
-                yappi.get_func_stats().sort("ttot").print_all(
-                    out=out, columns={0: ("name", 90), 1: ("ncall", 9), 3: ("ttot", 8), 2: ("tsub", 8)}
-                )
-            os._exit(0)
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, cpu_report)
-        yappi.start()
-        loop.run(threading.Event())
-        return 0
-    profiler = Profiler(interval=0.001)
+    start, write = _yappi(report) if os.environ.get("BENCH_CPU_PROFILE") else _pyinstrument(report)
 
     def finish(*_: object) -> None:  # at once, even in the middle of a batch: a backlog may be long
-        profiler.stop()
-        Path(report).write_text(profiler.output_text(unicode=True, show_all=False))
+        write()
         os._exit(0)
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, finish)
-    profiler.start()
+    start()
     loop.run(threading.Event())
     return 0
+
+
+def _pyinstrument(report: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.001)
+
+    def write() -> None:
+        profiler.stop()
+        Path(report).write_text(profiler.output_text(unicode=True, show_all=False))
+
+    return profiler.start, write
+
+
+def _yappi(report: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    import yappi  # requirements-dev.txt
+
+    yappi.set_clock_type("cpu")
+    columns = {0: ("name", 90), 1: ("ncall", 9), 3: ("ttot", 8), 2: ("tsub", 8)}
+
+    def write() -> None:
+        yappi.stop()
+        with open(report.replace(".txt", ".cpu.txt"), "w") as out:
+            yappi.get_func_stats().sort("ttot").print_all(out=out, columns=columns)
+
+    return yappi.start, write
 
 
 if __name__ == "__main__":

@@ -199,7 +199,8 @@ def test_keys_of_one_partition_are_handled_side_by_side_each_key_in_its_order():
     assert consumer.committed == {TP: 5}
 
 
-def test_a_failing_key_stops_its_lane_and_the_partition_is_committed_up_to_it():
+def failing_at_offset_2(threads: int) -> tuple[list[int], dict[TopicPartition, int]]:
+    """Keys a, b, a, b, a on one partition, offset 2 (key a) failing: what was handled, what committed."""
     seen: list[int] = []
 
     def handler(env: Envelope, rec: FakeRecord) -> None:
@@ -208,28 +209,25 @@ def test_a_failing_key_stops_its_lane_and_the_partition_is_committed_up_to_it():
         seen.append(rec.offset)
 
     consumer = FakeConsumer(keyed_records(["a", "b", "a", "b", "a"]))
-    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=2)
+    loop = ConsumerLoop(
+        consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=threads
+    )
     with pytest.raises(ConnectionError):
         loop.poll_once()
+    return seen, consumer.committed
+
+
+def test_a_failing_key_stops_its_lane_and_the_partition_is_committed_up_to_it():
+    seen, committed = failing_at_offset_2(threads=2)
     assert 4 not in seen  # key a's records after its failure wait, in order
     assert sorted(seen) == [0, 1, 3]  # key b went on; offset 3 is read (and absorbed) again
-    assert consumer.committed == {TP: 2}
+    assert committed == {TP: 2}
 
 
 def test_one_thread_keeps_the_whole_partition_in_order_and_stops_at_the_first_failure():
-    seen: list[int] = []
-
-    def handler(env: Envelope, rec: FakeRecord) -> None:
-        if rec.offset == 2:
-            raise ConnectionError("mongo down")
-        seen.append(rec.offset)
-
-    consumer = FakeConsumer(keyed_records(["a", "b", "a", "b", "a"]))
-    loop = ConsumerLoop(consumer=consumer, producer=FakeProducer(), handler=handler, group_id="g", threads=1)
-    with pytest.raises(ConnectionError):
-        loop.poll_once()
+    seen, committed = failing_at_offset_2(threads=1)
     assert seen == [0, 1]
-    assert consumer.committed == {TP: 2}
+    assert committed == {TP: 2}
 
 
 def loop_wanting(types: set[str], consumer: FakeConsumer, **kw) -> tuple[ConsumerLoop, list[Envelope]]:
