@@ -14,7 +14,6 @@ Counter values of older stores are small numbers, so they still sort first.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +26,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from kabinet.contracts import REGISTRY, Envelope, encode, new_envelope, open_envelope
+from kabinet.contracts import REGISTRY, Envelope, new_envelope, open_envelope
+from kabinet.contracts.codec import sealed_payload
 from kabinet.doorbell import Bell
 from kabinet.logs import causation_id, correlation_id
 from kabinet.mongo import Doc
@@ -68,11 +68,11 @@ class EventStore:
 
     def append(self, envelope: Envelope) -> None:
         """Store one event at its stream version, or raise `ConcurrencyConflict`."""
-        wire = encode(envelope)  # strict: an event that breaks its contract is never stored
+        topic, payload = sealed_payload(envelope)  # strict: an event that breaks its contract is never stored
         doc = {
             "_id": f"{envelope.stream_id}:{envelope.stream_version}",
             "seq": self._next_seq(envelope.stream_id, envelope.stream_version),
-            "topic": self._prefix + wire.topic,
+            "topic": self._prefix + topic,
             "event_id": envelope.event_id,
             "event_type": envelope.event_type,
             "event_version": envelope.event_version,
@@ -82,7 +82,7 @@ class EventStore:
             "stream_version": envelope.stream_version,
             "correlation_id": envelope.correlation_id,
             "causation_id": envelope.causation_id,
-            "payload": json.loads(wire.value)["payload"],
+            "payload": payload,
             "published": False,
         }
         try:

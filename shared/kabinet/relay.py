@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from kabinet.contracts.codec import encode
+from kabinet.contracts.codec import encode_stored
 from kabinet.doorbell import Door
 from kabinet.eventstore import EventStore, to_envelope
 from kabinet.mongo import Doc
@@ -88,7 +88,7 @@ class OutboxRelay:
             return 0
         futures = []
         for doc in docs:
-            wire = encode(to_envelope(doc))
+            wire = encode_stored(to_envelope(doc))
             futures.append(
                 self._producer.send(doc["topic"], key=wire.key, value=wire.value, headers=wire.headers)
             )

@@ -63,17 +63,41 @@ def _instance(schema: type[Schema]) -> Schema:
 
 def encode(envelope: Envelope, registry: Registry = REGISTRY) -> WireMessage:
     """Validate the payload strictly against its contract and render the wire message."""
-    try:
-        spec = registry.spec(envelope.event_type, envelope.event_version)
-    except UnknownEvent as exc:
-        raise ContractViolation(str(exc)) from exc
+    topic, payload = sealed_payload(envelope, registry)
+    return _render(envelope, payload, topic)
+
+
+def sealed_payload(envelope: Envelope, registry: Registry = REGISTRY) -> tuple[str, dict[str, Any]]:
+    """The event's topic and its payload as it goes on the wire: validated strictly against its
+    contract (`ContractViolation` otherwise), normalized, personal data sealed."""
+    spec = _spec(envelope, registry)
     schema = _instance(spec.schema)
     try:
         with strict():
             payload = schema.dump(schema.load(dict(envelope.payload)))
     except ValidationError as exc:
         raise ContractViolation(f"{envelope.event_type}: {exc.messages}") from exc
-    payload = seal_payload(spec.schema, payload, envelope.stream_id)
+    return spec.topic, seal_payload(spec.schema, payload, envelope.stream_id)
+
+
+def encode_stored(envelope: Envelope, registry: Registry = REGISTRY) -> WireMessage:
+    """The wire message of an event its store validated when it was appended (the outbox relay's
+    case): not validated again — a contract changed by a deploy between the append and the
+    publish must not stop the relay — only values stored plain before sealing existed are sealed."""
+    spec = _spec(envelope, registry)
+    return _render(
+        envelope, seal_payload(spec.schema, dict(envelope.payload), envelope.stream_id), spec.topic
+    )
+
+
+def _spec(envelope: Envelope, registry: Registry) -> Any:
+    try:
+        return registry.spec(envelope.event_type, envelope.event_version)
+    except UnknownEvent as exc:
+        raise ContractViolation(str(exc)) from exc
+
+
+def _render(envelope: Envelope, payload: dict[str, Any], topic: str) -> WireMessage:
     body = {
         "event_id": envelope.event_id,
         "event_type": envelope.event_type,
@@ -87,7 +111,7 @@ def encode(envelope: Envelope, registry: Registry = REGISTRY) -> WireMessage:
         "payload": payload,
     }
     return WireMessage(
-        topic=spec.topic,
+        topic=topic,
         key=envelope.stream_id.encode(),
         value=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
         headers=[

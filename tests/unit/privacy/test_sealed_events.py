@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from kabinet.contracts import REGISTRY, DecodeError, Envelope, decode, encode, new_envelope
+from kabinet.contracts.codec import ContractViolation, encode_stored
 from kabinet.privacy.crypto import ERASED, PREFIX, is_sealed
 from kabinet.privacy.payload import KeyStoreMissing, pii_paths, use_keystore
 
@@ -84,6 +86,20 @@ def test_re_encoding_a_stored_sealed_payload_keeps_it_sealed_as_it_is(keys):
                      stream_id=env.stream_id, stream_version=1, correlation_id="c")
     )  # fmt: skip
     assert again == stored
+
+
+def test_the_relay_publishes_a_stored_event_as_stored_sealing_only_what_is_plain(keys):
+    env = envelope("UserRegistered")
+    stored = {**wire_payload(env), "email": "old.plain@example.ru", "added_by_a_later_deploy": 1}
+    from_outbox = replace(env, payload=stored)
+    with pytest.raises(ContractViolation):  # what the store validated is not validated again
+        encode(from_outbox)
+    sent = json.loads(encode_stored(from_outbox).value)["payload"]
+    assert is_sealed(sent["email"]) and sent["added_by_a_later_deploy"] == 1
+    assert {k: v for k, v in sent.items() if k != "email"} == {
+        k: v for k, v in stored.items() if k != "email"
+    }
+    assert decode(encode_stored(from_outbox).value).payload["email"] == "old.plain@example.ru"
 
 
 def test_without_a_key_store_sealed_values_are_refused_loudly_not_dead_lettered(keys):
