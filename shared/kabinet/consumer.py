@@ -148,17 +148,17 @@ class ConsumerLoop:
             outcomes = list(self._pool.map(self._lane, [records for _, records in lanes]))
         else:
             outcomes = [self._lane(records) for _, records in lanes]
-        done: dict[Any, OffsetAndMetadata] = {}
+        handled: dict[Any, set[int]] = {tp: set() for tp in batches}
         acted: set[Any] = set()
-        handled: dict[Any, set[int]] = {}
         for (tp, _), o in zip(lanes, outcomes, strict=True):
-            handled.setdefault(tp, set()).update(o.handled)
+            handled[tp].update(o.handled)
             if o.acted:
                 acted.add(tp)
-        for tp, records in batches.items():
-            upto = _handled_prefix(records, handled.get(tp, set()))
-            if upto is not None:
-                done[tp] = OffsetAndMetadata(upto + 1, "", -1)
+        done = {
+            tp: OffsetAndMetadata(upto + 1, "", -1)
+            for tp, records in batches.items()
+            if (upto := _handled_prefix(records, handled[tp])) is not None
+        }
         # what was fully handled is committed even when a later record failed
         self._commit(
             {tp: at for tp, at in done.items() if tp in acted},

@@ -120,13 +120,7 @@ class NotificationLog:
         sending it again cannot make a second message."""
         if not channels:
             return False
-        query: dict[str, Any] = {
-            "state": "sending",
-            "next_at": {"$lte": now},
-            "channel": {"$in": list(channels)},
-        }
-        if key is not None:
-            query["_id"] = key
+        query = {**_dead_claim(now, key), "channel": {"$in": list(channels)}}
         error = "the sender stopped mid-attempt; sent again (a repeated message id is dropped)"
         update = {"$set": {"state": "retry", "next_at": now, "error": error}}
         return self._coll.find_one_and_update(query, update) is not None
@@ -140,9 +134,7 @@ class NotificationLog:
         Its sender died mid-attempt, so whether the message left is unknown. The message body
         goes; the updated document is returned to the one caller that won the update.
         """
-        query: dict[str, Any] = {"state": "sending", "next_at": {"$lte": now}}
-        if key is not None:
-            query["_id"] = key
+        query = _dead_claim(now, key)
         if keep:
             query["channel"] = {"$nin": list(keep)}
         error = "the sender stopped mid-attempt; the message may have left"
@@ -162,3 +154,11 @@ class NotificationLog:
             {"_id": key},
             {"$set": {"state": state, "finished_at": at, "error": error}, "$unset": {"message": ""}},
         )
+
+
+def _dead_claim(now: datetime, key: str | None) -> dict[str, Any]:
+    """A claim whose lease ran out (of `key`, or any): its sender died mid-attempt."""
+    query: dict[str, Any] = {"state": "sending", "next_at": {"$lte": now}}
+    if key is not None:
+        query["_id"] = key
+    return query

@@ -21,7 +21,7 @@ from marshmallow import Schema, ValidationError
 
 from kabinet.contracts.base import strict
 from kabinet.contracts.envelope import Envelope, EnvelopeSchema, rfc3339
-from kabinet.contracts.registry import REGISTRY, Registry, UnknownEvent
+from kabinet.contracts.registry import REGISTRY, EventSpec, Registry, UnknownEvent
 from kabinet.privacy.crypto import Tampered
 from kabinet.privacy.payload import open_payload, seal_payload
 
@@ -90,7 +90,7 @@ def encode_stored(envelope: Envelope, registry: Registry = REGISTRY) -> WireMess
     )
 
 
-def _spec(envelope: Envelope, registry: Registry) -> Any:
+def _spec(envelope: Envelope, registry: Registry) -> EventSpec:
     try:
         return registry.spec(envelope.event_type, envelope.event_version)
     except UnknownEvent as exc:
