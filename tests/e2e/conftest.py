@@ -6,6 +6,7 @@ way `make run` starts it (deploy/services.py), so e2e tests cross real process b
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -39,9 +40,17 @@ def _services_module() -> Any:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return _free_ports(1)[0]
+
+
+def _free_ports(count: int) -> list[int]:
+    """`count` distinct free ports: each socket stays bound until all are chosen (ports taken
+    one after another may repeat once the first is closed: two services on one port)."""
+    with contextlib.ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ class Stack:
 def stack(servers: dict[str, str], mongo_client: Any) -> Iterator[Stack]:
     """The four services and the dev inbox running as separate processes on the real servers."""
     services = _services_module()
-    ports = services.Ports(*(_free_port() for _ in range(6)))
+    ports = services.Ports(*_free_ports(6))
     run = uuid.uuid4().hex[:8]
     prefix = f"e2e{run}."
     base = {
