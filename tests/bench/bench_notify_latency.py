@@ -29,7 +29,6 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -73,12 +72,6 @@ def servers() -> tuple[str, str]:
     return kafka or endpoints.kafka_bootstrap, mongo or endpoints.mongo_uri
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def proc_stat(pid: int) -> tuple[float, float] | None:
     """CPU seconds and RSS (MB) of a process."""
     try:
@@ -97,7 +90,8 @@ class Suite:
     def __init__(self, kafka: str, mongo: str, *, profile: bool) -> None:
         self.services = _load("kabinet_deploy_services", ROOT / "deploy" / "services.py")
         self.run = uuid.uuid4().hex[:8]
-        self.ports = self.services.Ports(*(free_port() for _ in range(6)))
+        harness = _load("kabinet_e2e_harness", ROOT / "tests" / "e2e" / "conftest.py")
+        self.ports = self.services.Ports(*harness._free_ports(6))  # distinct, as the e2e suite's
         self.prefix = f"bench{self.run}."
         base = {
             **os.environ,
