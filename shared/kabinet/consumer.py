@@ -45,6 +45,7 @@ from kafka.structs import OffsetAndMetadata
 
 from kabinet.contracts import DecodeError, Envelope, UnknownEventType, decode
 from kabinet.contracts.topics import dlq
+from kabinet.kafka import FetchPacer
 from kabinet.logs import correlated
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ class ConsumerLoop:
         wanted: Collection[str] | None = None,
         threads: int = 1,
         skipped_commit_every: float = 5.0,
+        fetch_linger_ms: int = 0,
     ) -> None:
         self._consumer = consumer
         self._producer = producer
@@ -133,6 +135,7 @@ class ConsumerLoop:
         self._deferred: dict[Any, OffsetAndMetadata] = {}  # skip-only partitions not committed yet
         self._deferred_for: frozenset[Any] = frozenset()  # the assignment they were read under
         self._committed_at = time.monotonic()
+        self._pacer = FetchPacer(consumer, fetch_linger_ms)
 
     def poll_once(self, timeout_ms: int = 500) -> int:
         """Handle one polled batch and commit it; the number of records seen.
@@ -140,7 +143,9 @@ class ConsumerLoop:
         Offsets are committed once for the batch (on this thread: the Kafka consumer is not
         thread-safe), after every lane's handling ended; then the first error is raised.
         """
-        batches = self._consumer.poll(timeout_ms=timeout_ms)
+        asked = time.monotonic()
+        batches = self._consumer.poll(timeout_ms=self._pacer.timeout(timeout_ms))
+        self._pacer.polled(sum(len(records) for records in batches.values()), time.monotonic() - asked)
         lanes = [(tp, lane) for tp, records in batches.items() for lane in self._lanes(records)]
         if len(lanes) > 1 and self._threads > 1:
             if self._pool is None:

@@ -59,6 +59,51 @@ def consumer(bootstrap: str, *, group_id: str, topics: Iterable[str], client_id:
     return c
 
 
+class FetchPacer:
+    """Fetch batching that follows the traffic: a consumer's "linger", as a producer has one.
+
+    Idle, a consumer's fetch waits at the broker for its first byte (`fetch_min_bytes` 1, up to
+    `fetch_max_wait_ms`): one record answers it at once. Under a steady stream that means one
+    fetch per record for every group — measured with four groups at 200 records/s, ~0.8 ms of
+    kafka-python CPU per record and group, plus an offset commit per record. So when a poll finds
+    records within `linger_ms` of asking (they were waiting, or came right away), the next fetches
+    ask for 64 KiB or `linger_ms`, whichever comes first: they bring what a linger's time gathered
+    (0.3–0.5 ms per record and group; fewer commits), each record waiting at most `linger_ms`
+    more. The first empty poll (polls are short while lingering) goes back to idle fetching: a
+    record after a quiet spell is never delayed.
+
+    kafka-python reads both settings from its fetcher's config when it builds each fetch request
+    (no public setter); a consumer without one (a test double), or `linger_ms` 0, is left as is.
+    """
+
+    BUSY_MIN_BYTES = 64 * 1024
+
+    def __init__(self, consumer: object, linger_ms: int) -> None:
+        fetcher = getattr(consumer, "_fetcher", None)
+        config = getattr(fetcher, "config", None)
+        self._config: dict[str, object] | None = None
+        self._idle: tuple[object, object] = (1, 0)
+        if linger_ms > 0 and isinstance(config, dict):
+            self._config = config
+            self._idle = (config["fetch_min_bytes"], config["fetch_max_wait_ms"])
+        self._linger = linger_ms
+        self.lingering = False
+
+    def timeout(self, timeout_ms: int) -> int:
+        """How long the next poll may wait: while lingering, a few lingers (an empty one ends it)."""
+        return min(timeout_ms, 3 * self._linger) if self.lingering else timeout_ms
+
+    def polled(self, records: int, waited: float) -> None:
+        """Note what a poll brought after `waited` seconds; switch the fetches to match."""
+        if self._config is None:
+            return
+        busy = records > 0 and (self.lingering or waited < self._linger / 1000)
+        if busy != self.lingering:
+            self.lingering = busy
+            min_bytes, wait = (self.BUSY_MIN_BYTES, self._linger) if busy else self._idle
+            self._config["fetch_min_bytes"], self._config["fetch_max_wait_ms"] = min_bytes, wait
+
+
 class _Admin(KafkaAdminClient):  # type: ignore[misc]
     """kafka-python's admin client, minus a leak: a failed bootstrap stops the IO thread it started."""
 

@@ -63,5 +63,6 @@ def build_loop(runtime: Runtime, spec: ConsumerSpec) -> tuple[Any, ConsumerLoop]
         group_id=group_id,
         wanted=spec.event_types or None,
         threads=runtime.infra.consumer_threads,
+        fetch_linger_ms=runtime.infra.fetch_linger_ms,
     )
     return consumer, loop

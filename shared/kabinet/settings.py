@@ -64,6 +64,7 @@ class InfraSettings:
     kafka_health_interval: float = 1.0  # 0: no monitor, no write gate, /readyz only asks for metadata
     kafka_health_max_age: float = 5.0
     consumer_threads: int = 8  # lanes (partition × record key) of one polled batch handled side by side
+    fetch_linger_ms: int = 20  # a busy consumer's fetches gather up to this long (kabinet.kafka.FetchPacer)
     relay_doorbell: str = ""  # host:port (UDP) where the outbox relay hears appends; "" = it polls
 
     @classmethod
@@ -86,5 +87,6 @@ class InfraSettings:
             kafka_health_interval=env.number("KAFKA_HEALTH_INTERVAL", 1.0),
             kafka_health_max_age=env.number("KAFKA_HEALTH_MAX_AGE", 5.0),
             consumer_threads=env.integer("CONSUMER_THREADS", 8),
+            fetch_linger_ms=env.integer("KAFKA_FETCH_LINGER_MS", 20),
             relay_doorbell=env.text("RELAY_DOORBELL", ""),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -113,3 +115,45 @@ def test_a_failing_handler_commits_nothing_and_the_event_is_read_again_after_res
     finally:
         restarted.close()
     assert db.changes.find_one({"_id": stream})["count"] == 1
+
+
+def test_a_busy_stream_is_fetched_in_lingers_and_a_quiet_one_record_by_record(
+    db, topic, producer, kafka_bootstrap
+):
+    """The pacer's settings reach kafka-python's fetch requests: records 50 ms apart, a 300 ms
+    linger, come a linger's worth per poll; without lingering, about one per poll."""
+
+    def polls_with_records(linger_ms: int) -> int:
+        group = f"g-{uuid.uuid4()}"
+        consumer = kafka_clients.consumer(kafka_bootstrap, group_id=group, topics=[topic], client_id="test")
+        loop = ConsumerLoop(
+            consumer=consumer, producer=producer, handler=lambda env, rec: None, group_id=group,
+            fetch_linger_ms=linger_ms,
+        )  # fmt: skip
+        try:
+            drive(loop, lambda: loop.stats.handled >= already, what="the topic so far")
+            polls, target = 0, already + 40
+
+            def paced() -> None:
+                for version in range(1, 41):
+                    send(producer, topic, password_changed(f"acc-{uuid.uuid4()}", version))
+                    time.sleep(0.05)
+
+            sender = threading.Thread(target=paced)
+            sender.start()
+            deadline = time.monotonic() + 30
+            while loop.stats.handled < target and time.monotonic() < deadline:
+                polls += 1 if loop.poll_once() else 0
+            sender.join()
+            assert loop.stats.handled == target
+            return polls
+        finally:
+            consumer.close()
+
+    already = 0
+    with_linger = polls_with_records(300)
+    already = 40
+    without = polls_with_records(0)
+
+    assert with_linger <= 15  # ~9: a record or two before it is busy, then ~6 per 300 ms linger
+    assert without >= 25  # ~40: each record answers the waiting fetch on its own
