@@ -430,12 +430,25 @@ class Bench:
     def lag_only(self) -> dict[str, Any]:
         """Only the projection-lag phase (`--only-lag`): the suite started as `run` does, no baselines."""
         self.start_suite()
+        sampler = ProcSampler(self.groups, every=1.0)
+        sampler.start()
         try:
             lags = {f"{r:.0f}/s": self.projection_lag(r, self.args.lag_seconds) for r in self.args.lag_rates}
             for r in self.args.feed_lag_rates:
                 lags[f"feed {r:.0f}/s"] = self.feed_lag(r, self.args.lag_seconds)
+            sampler.stop()
+            phase_of = {f"{r:.0f}/s": f"lag_{r:.0f}/s" for r in self.args.lag_rates}
+            phase_of |= {f"feed {r:.0f}/s": f"feed_lag_{r:.0f}/s" for r in self.args.feed_lag_rates}
+            for key, phase in phase_of.items():
+                t0, t1 = self.phases[phase]
+                cpu = {p: v["cpu_percent"] for p, v in sampler.summary(t0, t1).items()}
+                events = lags[key]["events"]
+                per = f", {10 * sum(cpu.values()) * (t1 - t0) / events:.1f} ms of CPU per event" if events else ""
+                top = ", ".join(f"{p} {c:.0f}%" for p, c in sorted(cpu.items(), key=lambda pc: -pc[1])[:8])
+                print(f"[bench] {phase}: CPU {sum(cpu.values()):.0f}% of a core over {t1 - t0:.0f} s{per}; {top}")
             return lags
         finally:
+            sampler.stop()
             self.live.stop(drop=_mongo(self.srv["mongo"]))
 
     def run(self) -> dict[str, Any]:
