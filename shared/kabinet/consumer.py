@@ -143,9 +143,8 @@ class ConsumerLoop:
         Offsets are committed once for the batch (on this thread: the Kafka consumer is not
         thread-safe), after every lane's handling ended; then the first error is raised.
         """
-        asked = time.monotonic()
         batches = self._consumer.poll(timeout_ms=self._pacer.timeout(timeout_ms))
-        self._pacer.polled(sum(len(records) for records in batches.values()), time.monotonic() - asked)
+        self._pacer.polled(sum(len(records) for records in batches.values()))
         lanes = [(tp, lane) for tp, records in batches.items() for lane in self._lanes(records)]
         if len(lanes) > 1 and self._threads > 1:
             if self._pool is None:

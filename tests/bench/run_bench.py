@@ -443,9 +443,14 @@ class Bench:
                 t0, t1 = self.phases[phase]
                 cpu = {p: v["cpu_percent"] for p, v in sampler.summary(t0, t1).items()}
                 events = lags[key]["events"]
-                per = f", {10 * sum(cpu.values()) * (t1 - t0) / events:.1f} ms of CPU per event" if events else ""
+                per = (
+                    f", {10 * sum(cpu.values()) * (t1 - t0) / events:.1f} ms of CPU per event"
+                    if events
+                    else ""
+                )
                 top = ", ".join(f"{p} {c:.0f}%" for p, c in sorted(cpu.items(), key=lambda pc: -pc[1])[:8])
-                print(f"[bench] {phase}: CPU {sum(cpu.values()):.0f}% of a core over {t1 - t0:.0f} s{per}; {top}")
+                total = f"CPU {sum(cpu.values()):.0f}% of a core over {t1 - t0:.0f} s"
+                print(f"[bench] {phase}: {total}{per}; {top}")
             return lags
         finally:
             sampler.stop()

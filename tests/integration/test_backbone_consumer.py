@@ -117,13 +117,14 @@ def test_a_failing_handler_commits_nothing_and_the_event_is_read_again_after_res
     assert db.changes.find_one({"_id": stream})["count"] == 1
 
 
-def test_a_busy_stream_is_fetched_in_lingers_and_a_quiet_one_record_by_record(
+def test_a_busy_stream_is_fetched_in_lingers_and_a_trickle_record_by_record(
     db, topic, producer, kafka_bootstrap
 ):
-    """The pacer's settings reach kafka-python's fetch requests: records 50 ms apart, a 300 ms
-    linger, come a linger's worth per poll; without lingering, about one per poll."""
+    """The pacer's settings reach kafka-python's fetch requests: bursts of three records every
+    60 ms come, with a 300 ms linger, about five bursts per poll once a poll brought several;
+    without lingering, a poll or more per burst."""
 
-    def polls_with_records(linger_ms: int) -> int:
+    def polls_with_records(linger_ms: int, already: int) -> int:
         group = f"g-{uuid.uuid4()}"
         consumer = kafka_clients.consumer(kafka_bootstrap, group_id=group, topics=[topic], client_id="test")
         loop = ConsumerLoop(
@@ -132,14 +133,17 @@ def test_a_busy_stream_is_fetched_in_lingers_and_a_quiet_one_record_by_record(
         )  # fmt: skip
         try:
             drive(loop, lambda: loop.stats.handled >= already, what="the topic so far")
-            polls, target = 0, already + 40
+            polls, target = 0, already + 60
 
-            def paced() -> None:
-                for version in range(1, 41):
-                    send(producer, topic, password_changed(f"acc-{uuid.uuid4()}", version))
-                    time.sleep(0.05)
+            def bursts() -> None:
+                for _ in range(20):
+                    for version in (1, 2, 3):
+                        wire = encode(password_changed(f"acc-{uuid.uuid4()}", version))
+                        producer.send(topic, key=wire.key, value=wire.value, headers=wire.headers)
+                    producer.flush(10)
+                    time.sleep(0.06)
 
-            sender = threading.Thread(target=paced)
+            sender = threading.Thread(target=bursts)
             sender.start()
             deadline = time.monotonic() + 30
             while loop.stats.handled < target and time.monotonic() < deadline:
@@ -150,10 +154,8 @@ def test_a_busy_stream_is_fetched_in_lingers_and_a_quiet_one_record_by_record(
         finally:
             consumer.close()
 
-    already = 0
-    with_linger = polls_with_records(300)
-    already = 40
-    without = polls_with_records(0)
+    with_linger = polls_with_records(300, already=0)
+    without = polls_with_records(0, already=60)
 
-    assert with_linger <= 15  # ~9: a record or two before it is busy, then ~6 per 300 ms linger
-    assert without >= 25  # ~40: each record answers the waiting fetch on its own
+    assert with_linger <= 9  # ~5: a burst or two, then ~5 bursts per 300 ms linger
+    assert without >= 14  # ~20: each burst answers the waiting fetch on its own

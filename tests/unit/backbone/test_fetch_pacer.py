@@ -18,46 +18,46 @@ def settings(consumer: SimpleNamespace) -> dict[str, object]:
     return {k: consumer._fetcher.config[k] for k in IDLE}
 
 
-def test_records_found_at_once_make_the_next_fetches_gather_for_a_linger():
+def test_a_poll_of_several_records_makes_the_next_fetches_gather_for_a_linger():
     consumer = consumer_with_fetcher()
     pacer = FetchPacer(consumer, linger_ms=20)
 
-    pacer.polled(records=3, waited=0.002)
+    pacer.polled(records=3)
 
     assert pacer.lingering
     assert settings(consumer) == {"fetch_min_bytes": FetchPacer.BUSY_MIN_BYTES, "fetch_max_wait_ms": 20}
     assert pacer.timeout(500) == 60  # a short poll: an empty one ends the lingering soon
 
 
-def test_lingering_lasts_while_polls_bring_records_and_the_first_empty_poll_ends_it():
+def test_lingering_lasts_while_polls_bring_several_records_and_a_thin_poll_ends_it():
     consumer = consumer_with_fetcher()
     pacer = FetchPacer(consumer, linger_ms=20)
-    pacer.polled(records=1, waited=0.001)
+    pacer.polled(records=2)
 
-    pacer.polled(records=4, waited=0.035)  # a whole linger and more: still busy
+    pacer.polled(records=4)
     assert pacer.lingering
 
-    pacer.polled(records=0, waited=0.060)
+    pacer.polled(records=1)  # a linger gathered one record: the stream is a trickle
     assert not pacer.lingering
     assert settings(consumer) == IDLE
     assert pacer.timeout(500) == 500
 
 
-def test_a_record_after_a_quiet_spell_does_not_start_lingering():
+def test_records_one_at_a_time_or_none_never_start_lingering():
     consumer = consumer_with_fetcher()
     pacer = FetchPacer(consumer, linger_ms=20)
 
-    pacer.polled(records=1, waited=0.3)
-
-    assert not pacer.lingering and settings(consumer) == IDLE
+    for records in (1, 0, 1, 1):
+        pacer.polled(records=records)
+        assert not pacer.lingering and settings(consumer) == IDLE
 
 
 def test_linger_zero_or_a_consumer_without_a_fetcher_is_left_as_it_is():
     consumer = consumer_with_fetcher()
     off = FetchPacer(consumer, linger_ms=0)
-    off.polled(records=5, waited=0.0)
+    off.polled(records=5)
     assert not off.lingering and settings(consumer) == IDLE
 
     bare = FetchPacer(object(), linger_ms=20)
-    bare.polled(records=5, waited=0.0)
+    bare.polled(records=5)
     assert not bare.lingering and bare.timeout(500) == 500
