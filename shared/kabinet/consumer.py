@@ -144,7 +144,7 @@ class ConsumerLoop:
         thread-safe), after every lane's handling ended; then the first error is raised.
         """
         batches = self._consumer.poll(timeout_ms=self._pacer.timeout(timeout_ms))
-        self._pacer.polled(sum(len(records) for records in batches.values()))
+        self._pacer.polled(sum(len(records) for records in batches.values()), time.monotonic())
         lanes = [(tp, lane) for tp, records in batches.items() for lane in self._lanes(records)]
         if len(lanes) > 1 and self._threads > 1:
             if self._pool is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Iterable
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -63,20 +64,24 @@ class FetchPacer:
     """Fetch batching that follows the traffic: a consumer's "linger", as a producer has one.
 
     Idle, a consumer's fetch waits at the broker for its first byte (`fetch_min_bytes` 1, up to
-    `fetch_max_wait_ms`): one record answers it at once. Under a steady stream that means one
-    fetch per record for every group — measured with four groups at 200 records/s, ~0.8 ms of
-    kafka-python CPU per record and group, plus an offset commit per record. So when a poll
-    brings two records or more (they came faster than one fetch and its handling), the next
-    fetches ask for 64 KiB or `linger_ms`, whichever comes first: they bring what a linger's time
-    gathered (0.5 ms per record and group at 200/s; 2.3× fewer polls and commits), each record
-    waiting at most `linger_ms` more. A poll of one record or none goes back to fetching the
-    first record at once: a trickle is never delayed (at 20 records/s it would only wait).
+    `fetch_max_wait_ms`): one record answers it at once. Under a heavy stream that means one
+    fetch per record for every group — measured with four groups at 200 records/s, ~0.9 ms of
+    kafka-python CPU per record and group, plus an offset commit per record. So while the
+    group's records come fast enough that one linger would gather `GATHER` of them (150/s for
+    20 ms, read over the last second), its fetches ask for 64 KiB or `linger_ms`, whichever comes
+    first (0.5 ms per record and group at 200/s with 20 ms; 2–4× fewer polls and commits), each
+    record waiting at most `linger_ms` more. Slower streams, where a linger would hold a record
+    or two for nothing, keep fetching the first record at once (a 20 ms linger at 50
+    registrations/s raised the notify chain's p50 by 10–50 ms); below half that rate lingering
+    stops.
 
     kafka-python reads both settings from its fetcher's config when it builds each fetch request
     (no public setter); a consumer without one (a test double), or `linger_ms` 0, is left as is.
     """
 
     BUSY_MIN_BYTES = 64 * 1024
+    GATHER = 3  # records a linger must be expected to gather
+    WINDOW = 1.0  # seconds of polls the rate is read over
 
     def __init__(self, consumer: object, linger_ms: int) -> None:
         fetcher = getattr(consumer, "_fetcher", None)
@@ -87,17 +92,23 @@ class FetchPacer:
             self._config = config
             self._idle = (config["fetch_min_bytes"], config["fetch_max_wait_ms"])
         self._linger = linger_ms
+        self._polls: deque[tuple[float, int]] = deque()  # (monotonic time, records) within WINDOW
         self.lingering = False
 
     def timeout(self, timeout_ms: int) -> int:
-        """How long the next poll may wait: while lingering, a few lingers (a thin one ends it)."""
+        """How long the next poll may wait: while lingering, a few lingers."""
         return min(timeout_ms, 3 * self._linger) if self.lingering else timeout_ms
 
-    def polled(self, records: int) -> None:
-        """Note how many records a poll brought; switch the fetches to match."""
+    def polled(self, records: int, now: float) -> None:
+        """Note how many records a poll brought at monotonic `now`; switch the fetches to match."""
         if self._config is None:
             return
-        busy = records >= 2
+        polls = self._polls
+        polls.append((now, records))
+        while polls[0][0] < now - self.WINDOW:
+            polls.popleft()
+        per_linger = sum(n for _, n in polls) / self.WINDOW * self._linger / 1000
+        busy = per_linger >= (self.GATHER / 2 if self.lingering else self.GATHER)
         if busy != self.lingering:
             self.lingering = busy
             min_bytes, wait = (self.BUSY_MIN_BYTES, self._linger) if busy else self._idle

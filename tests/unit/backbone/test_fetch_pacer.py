@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from kabinet.kafka import FetchPacer
 
 IDLE = {"fetch_min_bytes": 1, "fetch_max_wait_ms": 2000}
+LINGERING = {"fetch_min_bytes": FetchPacer.BUSY_MIN_BYTES, "fetch_max_wait_ms": 20}
 
 
 def consumer_with_fetcher() -> SimpleNamespace:
@@ -18,46 +19,53 @@ def settings(consumer: SimpleNamespace) -> dict[str, object]:
     return {k: consumer._fetcher.config[k] for k in IDLE}
 
 
-def test_a_poll_of_several_records_makes_the_next_fetches_gather_for_a_linger():
+def stream(pacer: FetchPacer, per_second: int, seconds: float, start: float = 0.0) -> float:
+    """Polls of one record each at `per_second`; the time after the last."""
+    t = start
+    for _ in range(int(per_second * seconds)):
+        t += 1 / per_second
+        pacer.polled(1, t)
+    return t
+
+
+def test_a_stream_a_linger_would_gather_three_of_makes_the_fetches_linger():
     consumer = consumer_with_fetcher()
     pacer = FetchPacer(consumer, linger_ms=20)
 
-    pacer.polled(records=3)
+    stream(pacer, per_second=200, seconds=1.0)  # 4 records per 20 ms
 
-    assert pacer.lingering
-    assert settings(consumer) == {"fetch_min_bytes": FetchPacer.BUSY_MIN_BYTES, "fetch_max_wait_ms": 20}
-    assert pacer.timeout(500) == 60  # a short poll: an empty one ends the lingering soon
+    assert pacer.lingering and settings(consumer) == LINGERING
+    assert pacer.timeout(500) == 60  # a short poll: the rate is read again soon
 
 
-def test_lingering_lasts_while_polls_bring_several_records_and_a_thin_poll_ends_it():
+def test_a_slower_stream_is_fetched_record_by_record():
     consumer = consumer_with_fetcher()
     pacer = FetchPacer(consumer, linger_ms=20)
-    pacer.polled(records=2)
 
-    pacer.polled(records=4)
-    assert pacer.lingering
+    stream(pacer, per_second=50, seconds=2.0)  # one record per 20 ms: a linger would only wait
 
-    pacer.polled(records=1)  # a linger gathered one record: the stream is a trickle
-    assert not pacer.lingering
-    assert settings(consumer) == IDLE
+    assert not pacer.lingering and settings(consumer) == IDLE
     assert pacer.timeout(500) == 500
 
 
-def test_records_one_at_a_time_or_none_never_start_lingering():
+def test_lingering_stops_when_the_stream_falls_below_half_the_rate_that_started_it():
     consumer = consumer_with_fetcher()
     pacer = FetchPacer(consumer, linger_ms=20)
+    t = stream(pacer, per_second=200, seconds=1.0)
 
-    for records in (1, 0, 1, 1):
-        pacer.polled(records=records)
-        assert not pacer.lingering and settings(consumer) == IDLE
+    t = stream(pacer, per_second=100, seconds=1.5, start=t)  # 2 per linger: still worth it
+    assert pacer.lingering
+
+    stream(pacer, per_second=50, seconds=1.5, start=t)  # 1 per linger
+    assert not pacer.lingering and settings(consumer) == IDLE
 
 
 def test_linger_zero_or_a_consumer_without_a_fetcher_is_left_as_it_is():
     consumer = consumer_with_fetcher()
     off = FetchPacer(consumer, linger_ms=0)
-    off.polled(records=5)
+    stream(off, per_second=1000, seconds=1.0)
     assert not off.lingering and settings(consumer) == IDLE
 
     bare = FetchPacer(object(), linger_ms=20)
-    bare.polled(records=5)
+    stream(bare, per_second=1000, seconds=1.0)
     assert not bare.lingering and bare.timeout(500) == 500
