@@ -190,6 +190,39 @@ def wait_stable(admin: Any, groups: list[str], timeout: float = 120.0) -> None:
         time.sleep(0.5)
 
 
+def wait_quiet(bootstrap: str, prefix: str, timeout: float = 180.0) -> float:
+    """Until every consumer group of the suite (named `<prefix>…`) has committed up to the end of
+    each partition of the suite's topics it reads; the seconds it took.
+
+    A phase then measures its own events, not the tail of the previous phase's (the notify chain
+    of a registration phase goes on after its projections are past it). Skip-only partitions are
+    committed lazily (within seconds), so a quiet suite may take that long to read as one.
+    """
+    admin = kafka_clients.admin(bootstrap, client_id="bench-quiet", timeout_ms=5000)
+    reader = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    t0 = time.monotonic()
+    try:
+        while True:
+            groups = [g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(prefix)]
+            committed = admin.list_group_offsets({g: None for g in groups})
+            read = {tp for offsets in committed.values() for tp in offsets if tp.topic.startswith(prefix)}
+            ends = reader.end_offsets(sorted(read)) if read else {}
+            behind = sum(
+                max(0, ends[tp] - max(meta.offset, 0))
+                for offsets in committed.values()
+                for tp, meta in offsets.items()
+                if tp in ends
+            )
+            if not behind:
+                return time.monotonic() - t0
+            if time.monotonic() - t0 > timeout:
+                raise RuntimeError(f"the suite's consumers still {behind} records behind after {timeout}s")
+            time.sleep(0.5)
+    finally:
+        reader.close()
+        admin.close()
+
+
 def poll_commits(result: LagRun, admin: Any, partitions: list[TopicPartition]) -> None:
     """One OffsetFetch for every watched group; note each partition's committed offset."""
     specs = {w.group: partitions for w in result.watches}

@@ -236,6 +236,7 @@ class Bench:
         # store installed for sealing personal data as the gateway does
         runtime = Runtime.open(Settings.from_env(self.live.env).infra)
         try:
+            self.quiet()
             with self.phase(f"lag_{rate:.0f}/s"):
                 run = lag.run(
                     lag.registrations(runtime.store), watches, bootstrap=self.srv["kafka"],
@@ -244,6 +245,11 @@ class Bench:
         finally:
             runtime.close()
         return self._lag_summary(run, rate, "UserRegistered", "")
+
+    def quiet(self) -> None:
+        """Wait until the suite's consumers are past every record (a phase measures its own events)."""
+        waited = lag.wait_quiet(self.srv["kafka"], self.live.topic_prefix)
+        print(f"[bench] suite quiet after {waited:.1f} s", flush=True)
 
     def feed_lag(self, rate: float, seconds: float) -> dict[str, Any]:
         """BalanceChanged published to the billing feed at `rate`/s (as the operator's billing does):
@@ -266,6 +272,7 @@ class Bench:
         ]
         producer = kafka_clients.producer(self.srv["kafka"], client_id="bench-feed")
         try:
+            self.quiet()
             with self.phase(f"feed_lag_{rate:.0f}/s"):
                 run = lag.run(
                     lag.balance_changes(producer, self.live.topic(BILLING_FEED)), watches,
