@@ -70,10 +70,9 @@ class FetchPacer:
     group's records come fast enough that one linger would gather `GATHER` of them (150/s for
     20 ms, read over the last second), its fetches ask for 64 KiB or `linger_ms`, whichever comes
     first (0.5 ms per record and group at 200/s with 20 ms; 2–4× fewer polls and commits), each
-    record waiting at most `linger_ms` more. Slower streams, where a linger would hold a record
-    or two for nothing, keep fetching the first record at once (a 20 ms linger at 50
-    registrations/s raised the notify chain's p50 by 10–50 ms); below half that rate lingering
-    stops.
+    record waiting at most `linger_ms` more. Slower streams, where a linger would mostly hold a
+    record for nothing (the notify chain at 50 registrations/s), keep fetching the first record
+    at once; below half that rate lingering stops.
 
     kafka-python reads both settings from its fetcher's config when it builds each fetch request
     (no public setter); a consumer without one (a test double), or `linger_ms` 0, is left as is.
@@ -93,6 +92,7 @@ class FetchPacer:
             self._idle = (config["fetch_min_bytes"], config["fetch_max_wait_ms"])
         self._linger = linger_ms
         self._polls: deque[tuple[float, int]] = deque()  # (monotonic time, records) within WINDOW
+        self._in_window = 0  # their records
         self.lingering = False
 
     def timeout(self, timeout_ms: int) -> int:
@@ -105,9 +105,10 @@ class FetchPacer:
             return
         polls = self._polls
         polls.append((now, records))
+        self._in_window += records
         while polls[0][0] < now - self.WINDOW:
-            polls.popleft()
-        per_linger = sum(n for _, n in polls) / self.WINDOW * self._linger / 1000
+            self._in_window -= polls.popleft()[1]
+        per_linger = self._in_window / self.WINDOW * self._linger / 1000
         busy = per_linger >= (self.GATHER / 2 if self.lingering else self.GATHER)
         if busy != self.lingering:
             self.lingering = busy
