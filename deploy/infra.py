@@ -23,7 +23,6 @@ import subprocess
 import sys
 import time
 import uuid
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -559,10 +558,8 @@ def _terminate(nodes: Iterable[Node], timeout: float = STOP_TIMEOUT, sig: int = 
 def _kafka_module() -> Any:
     """The kafka-python package, or a MissingPrerequisite."""
     try:
-        with warnings.catch_warnings():  # kafka-python 3.0 imports deprecated importlib APIs
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import kafka
-            import kafka.errors
+        import kafka
+        import kafka.errors
     except ImportError:
         raise MissingPrerequisite("kafka-python missing: pip install kafka-python") from None
     return kafka
@@ -586,7 +583,7 @@ def _kafka_ready(node: Node, expected_ids: set[int]) -> bool:
             bootstrap_servers=node.address,
             client_id="kabinet-infra",
             request_timeout_ms=5000,
-            bootstrap_timeout_ms=5000,
+            api_version_auto_timeout_ms=5000,
         )
     except kafka.errors.KafkaError:
         return False
@@ -596,7 +593,7 @@ def _kafka_ready(node: Node, expected_ids: set[int]) -> bool:
         return False
     finally:
         admin.close()
-    live = {b["broker_id"] for b in info["brokers"] if not b.get("is_fenced")}
+    live = {b["node_id"] for b in info["brokers"]}  # KRaft lists only unfenced brokers
     controller = info.get("controller_id")
     return expected_ids <= live and controller is not None and controller >= 0
 

@@ -17,17 +17,18 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+from kafka.admin import KafkaAdminClient
 
 from kabinet import kafka as kafka_clients
-from kabinet.broker_verdict import TopicState, Verdict, judge, topic_states
+from kabinet import kafka_cluster
+from kabinet.broker_verdict import TopicState, Verdict, judge
 from kabinet.web import CheckFailed
 
 log = logging.getLogger(__name__)
 MIN_ISR = "min.insync.replicas"
 CLIENT_ID = "kabinet-health"
+THREAD = "kafka-health"  # the checks run on it: kafka-python 2 does its IO on the calling thread
 NEVER = float("-inf")
 
 
@@ -65,11 +66,11 @@ class MetadataProbe:
 
     def _read(self) -> tuple[list[TopicState], frozenset[int]]:
         admin = self._connect()
-        states = topic_states(admin.describe_topics(self._topics))
+        states = kafka_cluster.topic_states(admin, self._topics)
         self._read_min_isr(admin, [t.name for t in states if not t.missing and t.name not in self._min_isr])
-        brokers: list[dict[str, Any]] = admin.describe_cluster()["brokers"]
+        brokers = kafka_cluster.cluster(admin).brokers
         timeout = self._timeout_ms / 1000 / max(1, len(brokers))
-        live = {b["broker_id"] for b in brokers if not b.get("is_fenced") and _answers(b, timeout)}
+        live = {b.id for b in brokers if _answers(b, timeout)}
         return states, frozenset(live)
 
     def _connect(self) -> KafkaAdminClient:
@@ -82,10 +83,7 @@ class MetadataProbe:
     def _read_min_isr(self, admin: KafkaAdminClient, names: list[str]) -> None:
         if not names:
             return
-        wanted = [ConfigResource(ConfigResourceType.TOPIC, n, {MIN_ISR: None}) for n in names]
-        found = admin.describe_configs(wanted, config_filter="all").get("topic", {})
-        for name in names:
-            value = (found.get(name) or {}).get(MIN_ISR, {}).get("value")
+        for name, value in kafka_cluster.topic_config(admin, names, MIN_ISR).items():
             self._min_isr[name] = int(value) if value else 1
 
     def close(self) -> None:
@@ -98,10 +96,10 @@ class MetadataProbe:
             self._admin = None
 
 
-def _answers(broker: dict[str, Any], timeout: float) -> bool:
+def _answers(broker: kafka_cluster.Broker, timeout: float) -> bool:
     """Whether the broker accepts a TCP connection within `timeout` seconds."""
     try:
-        with socket.create_connection((broker["host"], broker["port"]), timeout=timeout):
+        with socket.create_connection((broker.host, broker.port), timeout=timeout):
             return True
     except OSError:
         return False
@@ -138,13 +136,13 @@ class BrokerHealth:
         """Start monitoring `topics`, waiting up to `first_wait` s for the first verdict."""
         timeout_ms = int(max(500.0, min(2000.0, max_age * 1000 / 4)))
         probe = MetadataProbe(bootstrap, topics, replication=replication, timeout_ms=timeout_ms)
-        kafka_clients.quiet_client_logs(CLIENT_ID)
+        kafka_clients.quiet_client_logs(THREAD)
         return cls(interval=interval, max_age=max_age).start(probe, first_wait=first_wait)
 
     def start(self, probe: MetadataProbe, *, first_wait: float = 0.0) -> BrokerHealth:
         """Run the checks of `probe` in a daemon thread (which owns the probe from now on)."""
         args = (weakref.ref(self), probe, self._stop, self.interval)
-        threading.Thread(target=_watch, args=args, name="kafka-health", daemon=True).start()
+        threading.Thread(target=_watch, args=args, name=THREAD, daemon=True).start()
         self._checked.wait(first_wait)
         return self
 

@@ -56,15 +56,15 @@ def topic_states(described: Iterable[Mapping[str, Any]]) -> list[TopicState]:
     """Parse kafka-python's `describe_topics()` answer."""
     return [
         TopicState(
-            name=str(t["name"]),
+            name=str(t["topic"]),
             error=int(t.get("error_code", NO_ERROR)),
             partitions=tuple(
                 PartitionState(
-                    partition=int(p["partition_index"]),
-                    leader=int(p.get("leader_id", -1)),
-                    isr=tuple(int(n) for n in p.get("isr_nodes") or ()),
+                    partition=int(p["partition"]),
+                    leader=int(p.get("leader", -1)),
+                    isr=tuple(int(n) for n in p.get("isr") or ()),
                 )
-                for p in sorted(t.get("partitions") or (), key=lambda p: int(p["partition_index"]))
+                for p in sorted(t.get("partitions") or (), key=lambda p: int(p["partition"]))
             ),
         )
         for t in described

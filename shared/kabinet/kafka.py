@@ -21,14 +21,18 @@ NO_CLIENT_METRICS = {"metrics_enabled": False}
 
 
 def producer(bootstrap: str, *, client_id: str) -> KafkaProducer:
-    """An idempotent producer that waits for all in-sync replicas."""
+    """An idempotent producer that waits for all in-sync replicas.
+
+    One request in flight per broker (kafka-python 2 allows no more with idempotence): order
+    holds through retries; batches still gather for `linger_ms` while one is in flight.
+    """
     return KafkaProducer(
         bootstrap_servers=bootstrap,
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,
-        max_in_flight_requests_per_connection=5,
+        max_in_flight_requests_per_connection=1,
         request_timeout_ms=15000,
         delivery_timeout_ms=60000,
         **NO_CLIENT_METRICS,
@@ -117,25 +121,31 @@ class FetchPacer:
 
 
 class _Admin(KafkaAdminClient):  # type: ignore[misc]
-    """kafka-python's admin client, minus a leak: a failed bootstrap stops the IO thread it started."""
+    """kafka-python's admin client, minus a leak (a failed start closes the client it opened) and
+    a stall (its start waits up to 30 s for the metadata to name a controller; this one no
+    longer than a request)."""
 
     def __init__(self, **configs: object) -> None:
         try:
             super().__init__(**configs)
         except BaseException:
-            if hasattr(self, "_net"):  # the IO thread runs: close() stops it
-                self._closed = False
-                self.close()
+            client = getattr(self, "_client", None)
+            if client is not None:  # connected, then failed (no controller yet, say)
+                client.close()
             raise
+
+    def _refresh_controller_id(self, timeout_ms: int = 30000) -> None:
+        super()._refresh_controller_id(timeout_ms=min(timeout_ms, self.config["request_timeout_ms"]))
 
 
 def admin(bootstrap: str, *, client_id: str, timeout_ms: int) -> KafkaAdminClient:
-    """An admin client whose bootstrap and requests give up after `timeout_ms`."""
+    """An admin client whose bootstrap (the broker version probe) and requests give up after
+    `timeout_ms`."""
     return _Admin(
         bootstrap_servers=bootstrap,
         client_id=client_id,
         request_timeout_ms=timeout_ms,
-        bootstrap_timeout_ms=timeout_ms,
+        api_version_auto_timeout_ms=timeout_ms,
     )
 
 
@@ -148,15 +158,15 @@ class _FromThread(logging.Filter):
         return record.threadName != self._thread or logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
-def quiet_client_logs(client_id: str) -> None:
-    """Drop kafka-python's own log records of client `client_id` (its IO thread), unless the
-    `kafka` loggers are at DEBUG: a probe that reports its verdict itself need not log every
-    refused connection, every second, through an outage."""
-    quiet = _FromThread(f"kafka-io-{client_id}")
+def quiet_client_logs(thread: str) -> None:
+    """Drop kafka-python's own log records made on thread `thread` (where a client does its IO),
+    unless the `kafka` loggers are at DEBUG: a probe that reports its verdict itself need not
+    log every refused connection, every second, through an outage."""
+    quiet = _FromThread(thread)
     for name in list(logging.root.manager.loggerDict):
-        if (name == "kafka" or name.startswith("kafka.")) and (name, client_id) not in _QUIETED:
+        if (name == "kafka" or name.startswith("kafka.")) and (name, thread) not in _QUIETED:
             logging.getLogger(name).addFilter(quiet)
-            _QUIETED.add((name, client_id))
+            _QUIETED.add((name, thread))
 
 
 _QUIETED: set[tuple[str, str]] = set()

@@ -41,6 +41,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 
 from kabinet import kafka as kafka_clients
+from kabinet import kafka_cluster
 from kabinet.contracts import encode, new_envelope
 from kabinet.eventstore import EventStore
 
@@ -182,7 +183,7 @@ def wait_stable(admin: Any, groups: list[str], timeout: float = 120.0) -> None:
     would otherwise wait for its consumers to join, which is start-up, not lag."""
     deadline = time.monotonic() + timeout
     while True:
-        states = {g["group_id"]: g["group_state"] for g in admin.list_groups()}
+        states = kafka_cluster.group_states(admin)
         if all(states.get(g) == "Stable" for g in groups):
             return
         if time.monotonic() > deadline:
@@ -203,14 +204,13 @@ def wait_quiet(bootstrap: str, prefix: str, timeout: float = 180.0) -> float:
     t0 = time.monotonic()
     try:
         while True:
-            groups = [g["group_id"] for g in admin.list_groups() if g["group_id"].startswith(prefix)]
-            committed = admin.list_group_offsets({g: None for g in groups})
+            committed = kafka_cluster.committed(admin, kafka_cluster.group_states(admin, prefix))
             read = {tp for offsets in committed.values() for tp in offsets if tp.topic.startswith(prefix)}
             ends = reader.end_offsets(sorted(read)) if read else {}
             behind = sum(
-                max(0, ends[tp] - max(meta.offset, 0))
+                max(0, ends[tp] - max(offset, 0))
                 for offsets in committed.values()
-                for tp, meta in offsets.items()
+                for tp, offset in offsets.items()
                 if tp in ends
             )
             if not behind:
@@ -224,13 +224,12 @@ def wait_quiet(bootstrap: str, prefix: str, timeout: float = 180.0) -> float:
 
 
 def poll_commits(result: LagRun, admin: Any, partitions: list[TopicPartition]) -> None:
-    """One OffsetFetch for every watched group; note each partition's committed offset."""
-    specs = {w.group: partitions for w in result.watches}
-    committed = admin.list_group_offsets(specs)
+    """One OffsetFetch per watched group; note each partition's committed offset."""
+    committed = kafka_cluster.committed(admin, [w.group for w in result.watches], partitions)
     at = time.time()
     for w in result.watches:
-        for tp, meta in committed.get(w.group, {}).items():
-            w.note(tp.partition, meta.offset, at)
+        for tp, offset in committed[w.group].items():
+            w.note(tp.partition, offset, at)
 
 
 Emit = Callable[[], str]  # sends one event; the id its record's key carries after the prefix

@@ -39,6 +39,7 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 from support import wait_for
 
+from kabinet import kafka_cluster
 from kabinet.contracts import topics
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
@@ -87,8 +88,7 @@ class Trio:
         """Partition → leader node id."""
         admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
         try:
-            described = admin.describe_topics([topic])[0]
-            return {p["partition_index"]: p["leader_id"] for p in described["partitions"]}
+            return kafka_cluster.leaders(admin, topic)
         finally:
             admin.close()
 

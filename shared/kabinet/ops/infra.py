@@ -55,7 +55,7 @@ def reader(settings: OpsSettings, **overrides: Any) -> KafkaConsumer:
         "client_id": CLIENT_ID,
         "group_id": None,
         "enable_auto_commit": False,
-        "bootstrap_timeout_ms": settings.timeout_ms,
+        "api_version_auto_timeout_ms": settings.timeout_ms,
         "max_poll_records": 500,
         **overrides,
     }
@@ -69,7 +69,7 @@ def admin(settings: OpsSettings) -> KafkaAdminClient:
         return KafkaAdminClient(
             bootstrap_servers=settings.kafka_bootstrap,
             client_id=CLIENT_ID,
-            bootstrap_timeout_ms=settings.timeout_ms,
+            api_version_auto_timeout_ms=settings.timeout_ms,
             request_timeout_ms=max(settings.timeout_ms, 5000),
         )
 

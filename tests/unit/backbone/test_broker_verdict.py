@@ -13,14 +13,17 @@ def described(name: str = TOPIC, *, error: int = 0, **partitions: tuple[int, lis
     """A `describe_topics()` entry as kafka-python returns it: p<n>=(leader, isr)."""
     return {
         "error_code": error,
-        "name": name,
+        "topic": name,
+        "is_internal": False,
         "partitions": [
             {
                 "error_code": 0,
-                "partition_index": int(key[1:]),
-                "leader_id": leader,
-                "replica_nodes": [1, 2, 3],
-                "isr_nodes": isr,
+                "partition": int(key[1:]),
+                "leader": leader,
+                "leader_epoch": 0,
+                "replicas": [1, 2, 3],
+                "isr": isr,
+                "offline_replicas": [],
             }
             for key, (leader, isr) in partitions.items()
         ],

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from kafka import TopicPartition
-
+from kabinet import kafka_cluster
 from kabinet.ops import cutover, infra, rebuild
 from kabinet.ops.commands.projections import compare_args, compute_diff, plan, target_args
 from kabinet.ops.infra import OpsError
@@ -101,10 +100,9 @@ def _group_offsets(ctx: Context, p: rebuild.Plan) -> Offsets:
         for spec in p.specs:
             group = p.infra.topic_prefix + spec.group_id
             with infra.kafka_errors(ctx.settings):
-                committed = admin.list_group_offsets({group: None}).get(group, {})
-            for tp, meta in committed.items():
-                key = TopicPartition(tp.topic, tp.partition)
-                out[key] = min(out.get(key, meta.offset), meta.offset)
+                committed = kafka_cluster.committed(admin, [group])[group]
+            for tp, offset in committed.items():
+                out[tp] = min(out.get(tp, offset), offset)
         return out
     finally:
         admin.close()
