@@ -1,7 +1,7 @@
 """What the installed kafka-python costs a consumer per record, for comparing client versions.
 
-    .venv/bin/python tests/bench/kafka_client_cost.py                 # the pinned client
-    python -m venv /tmp/kp && /tmp/kp/bin/pip install "kafka-python[crc32c]==2.3.3" psutil
+    .venv/bin/python tests/bench/kafka_client_cost.py                 # the pinned client (2.3.3)
+    python -m venv /tmp/kp && /tmp/kp/bin/pip install "kafka-python[crc32c]==3.0.12" psutil
     /tmp/kp/bin/python tests/bench/kafka_client_cost.py               # another version, same broker
 
 Four groups read a fresh topic (3 partitions) while 600-byte records are produced at each rate
