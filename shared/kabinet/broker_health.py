@@ -66,9 +66,9 @@ class MetadataProbe:
 
     def _read(self) -> tuple[list[TopicState], frozenset[int]]:
         admin = self._connect()
-        states = kafka_cluster.topic_states(admin, self._topics)
+        states, cluster = kafka_cluster.topics_and_cluster(admin, self._topics)
         self._read_min_isr(admin, [t.name for t in states if not t.missing and t.name not in self._min_isr])
-        brokers = kafka_cluster.cluster(admin).brokers
+        brokers = cluster.brokers
         timeout = self._timeout_ms / 1000 / max(1, len(brokers))
         live = {b.id for b in brokers if _answers(b, timeout)}
         return states, frozenset(live)

@@ -10,6 +10,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from kabinet import kafka_cluster
 from kabinet.contracts.topics import dlq
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class KafkaProbe:
         try:
             if self._admin is None:
                 self._admin = admin(self._bootstrap, client_id="kabinet-ready", timeout_ms=3000)
-            self._admin.describe_cluster()
+            kafka_cluster.cluster(self._admin)
         except Exception:
             self.close()
             raise
