@@ -108,7 +108,8 @@ def main(
     """Run one command; `env` and `services` let tests pass their own environment and services."""
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("kafka").setLevel(logging.ERROR)  # its event-loop warnings are noise here
+    # its connection errors are noise here: an unreachable broker is reported in one line
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     settings = OpsSettings.from_env(env)
     overrides = {
         "mongo_uri": args.mongo_uri,

@@ -33,7 +33,9 @@ def kafka_errors(settings: OpsSettings) -> Iterator[None]:
     try:
         yield
     except KafkaError as exc:
-        raise Unreachable(f"Kafka at {settings.kafka_bootstrap}: {type(exc).__name__}: {exc}") from exc
+        name, detail = type(exc).__name__, str(exc)
+        said = name if detail in ("", name) else f"{name}: {detail}"
+        raise Unreachable(f"Kafka at {settings.kafka_bootstrap}: {said}") from exc
 
 
 def mongo(settings: OpsSettings) -> MongoClient[Doc]:
