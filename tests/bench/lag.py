@@ -223,9 +223,11 @@ def wait_quiet(bootstrap: str, prefix: str, timeout: float = 180.0) -> float:
         admin.close()
 
 
-def poll_commits(result: LagRun, admin: Any, partitions: list[TopicPartition]) -> None:
-    """One OffsetFetch per watched group; note each partition's committed offset."""
-    committed = kafka_cluster.committed(admin, [w.group for w in result.watches], partitions)
+def poll_commits(
+    result: LagRun, offsets: kafka_cluster.GroupOffsets, partitions: list[TopicPartition]
+) -> None:
+    """One OffsetFetch for every watched group; note each partition's committed offset."""
+    committed = offsets.committed(partitions)
     at = time.time()
     for w in result.watches:
         for tp, offset in committed[w.group].items():
@@ -325,12 +327,13 @@ def _drive(
     """Append while polling the groups' commits, until every group is past every account or
     `settle` seconds have passed since the last append."""
     done, done_at = threading.Event(), [0.0]
+    offsets = kafka_cluster.GroupOffsets(admin, [w.group for w in result.watches])
 
     def poller() -> None:
         last: dict[int, int] | None = None
         while True:
             try:
-                poll_commits(result, admin, partitions)
+                poll_commits(result, offsets, partitions)
             except Exception as exc:  # a coordinator moving, a slow broker: counted, retried
                 result.probe_errors += 1
                 result.last_error = f"offset fetch: {type(exc).__name__}: {exc}"[:300]

@@ -57,7 +57,9 @@ def test_a_topic_config_is_read_by_name(admin, topic: str):
     assert found[topic] is not None and int(found[topic]) >= 1
 
 
-def test_a_group_shows_its_state_and_the_offsets_it_committed(kafka_bootstrap: str, admin, topic: str):
+def test_a_group_shows_its_state_and_the_offsets_it_committed_read_alone_or_polled_with_others(
+    kafka_bootstrap: str, admin, topic: str
+):
     group = f"{topic}.group"
     producer = kafka_clients.producer(kafka_bootstrap, client_id="test-cluster")
     for i in range(6):
@@ -83,6 +85,15 @@ def test_a_group_shows_its_state_and_the_offsets_it_committed(kafka_bootstrap: s
         assert committed == {group: {TopicPartition(topic, p): 2 for p in range(3)}}
         one = kafka_cluster.committed(admin, [group], [TopicPartition(topic, 1)])
         assert one == {group: {TopicPartition(topic, 1): 2}}
+
+        never = f"{topic}.never"  # no member, no commit: -1 everywhere
+        polled = kafka_cluster.GroupOffsets(admin, [group, never]).committed(
+            [TopicPartition(topic, p) for p in range(3)]
+        )
+        assert polled == {
+            group: {TopicPartition(topic, p): 2 for p in range(3)},
+            never: {TopicPartition(topic, p): -1 for p in range(3)},
+        }
     finally:
         consumer.close()
     assert kafka_cluster.group_states(admin, prefix=group) == {group: "Empty"}
