@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from kafka import TopicPartition
+from kafka.errors import CoordinatorLoadInProgressError
+from support import wait_for
 
 from kabinet import kafka as kafka_clients
 from kabinet import kafka_cluster
@@ -15,14 +17,27 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def admin(kafka_bootstrap: str):
     client = kafka_clients.admin(kafka_bootstrap, client_id="test-cluster", timeout_ms=5000)
+    wait_for(lambda: _groups_listed(client), what="the group coordinator loaded (a fresh broker)")
     yield client
     client.close()
 
 
+def _groups_listed(admin) -> bool:
+    try:
+        admin.list_consumer_groups()
+    except CoordinatorLoadInProgressError:
+        return False
+    return True
+
+
 @pytest.fixture
-def topic(kafka_bootstrap: str, topic_prefix: str) -> str:
+def topic(kafka_bootstrap: str, topic_prefix: str, admin) -> str:
     name = topic_prefix + "cluster.events"
     kafka_clients.ensure_topics(kafka_bootstrap, [name], partitions=3, replication=1, with_dlq=False)
+    wait_for(  # a new topic's metadata reaches the broker's cache a moment after its creation
+        lambda: all(len(t.partitions) == 3 for t in kafka_cluster.topics_and_cluster(admin, [name])[0]),
+        what=f"{name} in the metadata",
+    )
     return name
 
 
