@@ -139,13 +139,15 @@ class _Admin(KafkaAdminClient):  # type: ignore[misc]
         super()._refresh_controller_id(timeout_ms=min(timeout_ms, self.config["request_timeout_ms"]))
 
 
-def admin(bootstrap: str, *, client_id: str, timeout_ms: int) -> KafkaAdminClient:
-    """An admin client whose bootstrap (the broker version probe) and requests give up after
-    `timeout_ms`."""
+def admin(
+    bootstrap: str, *, client_id: str, timeout_ms: int, request_timeout_ms: int | None = None
+) -> KafkaAdminClient:
+    """An admin client whose bootstrap (the broker version probe) gives up after `timeout_ms`,
+    and its requests after `request_timeout_ms` (the same by default)."""
     return _Admin(
         bootstrap_servers=bootstrap,
         client_id=client_id,
-        request_timeout_ms=timeout_ms,
+        request_timeout_ms=request_timeout_ms or timeout_ms,
         api_version_auto_timeout_ms=timeout_ms,
     )
 

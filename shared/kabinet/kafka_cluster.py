@@ -7,7 +7,7 @@ every caller reads these functions, never a raw answer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,20 +69,16 @@ def _cluster(info: Mapping[str, Any]) -> Cluster:
     )
 
 
-def topic_states(admin: KafkaAdminClient, topics: Sequence[str]) -> list[TopicState]:
-    """Each topic's error code and partitions (leader, in-sync replicas), by partition number."""
-    return topics_and_cluster(admin, topics)[0]
-
-
 def topics_and_cluster(admin: KafkaAdminClient, topics: Sequence[str]) -> tuple[list[TopicState], Cluster]:
-    """`topic_states` and `cluster` from one metadata round trip."""
+    """Each topic's error code and partitions (leader, in-sync replicas, by partition number),
+    and the `cluster`, from one metadata round trip."""
     info = _metadata(admin, list(topics))
     return broker_verdict.topic_states(info["topics"]), _cluster(info)
 
 
 def leaders(admin: KafkaAdminClient, topic: str) -> dict[int, int]:
     """Partition → its leader's broker id (-1 while it has none)."""
-    return {p.partition: p.leader for t in topic_states(admin, [topic]) for p in t.partitions}
+    return {p.partition: p.leader for t in topics_and_cluster(admin, [topic])[0] for p in t.partitions}
 
 
 def topic_config(admin: KafkaAdminClient, topics: Sequence[str], key: str) -> dict[str, str | None]:
@@ -107,15 +103,11 @@ def group_states(admin: KafkaAdminClient, prefix: str = "") -> dict[str, str]:
 
 
 def committed(
-    admin: KafkaAdminClient, groups: Iterable[str], partitions: Sequence[TopicPartition] | None = None
+    admin: KafkaAdminClient, groups: Sequence[str], partitions: Sequence[TopicPartition] | None = None
 ) -> dict[str, dict[TopicPartition, int]]:
     """Each group's committed offsets: of `partitions` (-1 where it has none), or of every
-    partition it committed."""
-    out: dict[str, dict[TopicPartition, int]] = {}
-    for group in groups:
-        offsets = admin.list_consumer_group_offsets(group, partitions=partitions)
-        out[group] = {TopicPartition(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items()}
-    return out
+    partition it committed. One OffsetFetch per coordinator; to poll, keep a `GroupOffsets`."""
+    return GroupOffsets(admin, groups).committed(partitions)
 
 
 class _OffsetFetchResponseV8(Response):  # type: ignore[misc]
@@ -175,24 +167,31 @@ class GroupOffsets:
         self._admin, self._groups = admin, list(groups)
         self._coordinators: dict[int, list[str]] | None = None
 
-    def committed(self, partitions: Sequence[TopicPartition]) -> dict[str, dict[TopicPartition, int]]:
-        """Each group's committed offset of each of `partitions` (-1 where it has none)."""
+    def committed(
+        self, partitions: Sequence[TopicPartition] | None = None
+    ) -> dict[str, dict[TopicPartition, int]]:
+        """Each group's committed offset of each of `partitions` (-1 where it has none), or of
+        every partition it committed."""
+        if not self._groups:
+            return {}
         try:
             return self._fetch(partitions)
         except Exception:  # a coordinator moved or went away: look them up again, once
             self._coordinators = None
             return self._fetch(partitions)
 
-    def _fetch(self, partitions: Sequence[TopicPartition]) -> dict[str, dict[TopicPartition, int]]:
+    def _fetch(self, partitions: Sequence[TopicPartition] | None) -> dict[str, dict[TopicPartition, int]]:
         if self._coordinators is None:
             by_node: dict[int, list[str]] = {}
             for group, node in self._admin._find_coordinator_ids(self._groups).items():
                 by_node.setdefault(node, []).append(group)
             self._coordinators = by_node
-        by_topic: dict[str, list[int]] = {}
-        for tp in partitions:
-            by_topic.setdefault(tp.topic, []).append(tp.partition)
-        topics: list[tuple[str, list[int], dict[str, Any]]] = [(n, p, {}) for n, p in by_topic.items()]
+        topics: list[tuple[str, list[int], dict[str, Any]]] | None = None  # null: all committed
+        if partitions is not None:
+            by_topic: dict[str, list[int]] = {}
+            for tp in partitions:
+                by_topic.setdefault(tp.topic, []).append(tp.partition)
+            topics = [(name, parts, {}) for name, parts in by_topic.items()]
         out: dict[str, dict[TopicPartition, int]] = {}
         for node, groups in self._coordinators.items():
             request = _OffsetFetchRequestV8(

@@ -204,7 +204,7 @@ def wait_quiet(bootstrap: str, prefix: str, timeout: float = 180.0) -> float:
     t0 = time.monotonic()
     try:
         while True:
-            committed = kafka_cluster.committed(admin, kafka_cluster.group_states(admin, prefix))
+            committed = kafka_cluster.committed(admin, list(kafka_cluster.group_states(admin, prefix)))
             read = {tp for offsets in committed.values() for tp in offsets if tp.topic.startswith(prefix)}
             ends = reader.end_offsets(sorted(read)) if read else {}
             behind = sum(

@@ -68,10 +68,10 @@ def reader(settings: OpsSettings, **overrides: Any) -> KafkaConsumer:
 def admin(settings: OpsSettings) -> KafkaAdminClient:
     """An admin client, or `Unreachable`."""
     with kafka_errors(settings):
-        return KafkaAdminClient(
-            bootstrap_servers=settings.kafka_bootstrap,
+        return kafka_clients.admin(
+            settings.kafka_bootstrap,
             client_id=CLIENT_ID,
-            api_version_auto_timeout_ms=settings.timeout_ms,
+            timeout_ms=settings.timeout_ms,
             request_timeout_ms=max(settings.timeout_ms, 5000),
         )
 
