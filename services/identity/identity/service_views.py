@@ -108,16 +108,25 @@ class ServiceViews:
 
     def record(self, link_id: str, state: Mapping[str, Any]) -> None:
         """A command's outcome as billing-link replied it (`state`: the link at its version)."""
-        if str(state["account_id"]) in self._erased:
-            return
         fields = _service({**state, "service_type": state["type"]}, str(state["status"]))
         fields["reason"] = state.get("reason")
-        self._save(link_id, int(state["version"]), _moment(state["at"]), fields)
+        self._save_unless_erased(
+            link_id, str(state["account_id"]), int(state["version"]), _moment(state["at"]), fields
+        )
 
     def _write(self, link_id: str, account_id: str, env: Envelope, fields: Fields) -> None:
-        if ERASED in env.payload.values() or account_id in self._erased:
-            return  # a shredded event replayed after the erasure, or an erased account
-        self._save(link_id, env.stream_version, env.occurred_at, fields)
+        if ERASED in env.payload.values():
+            return  # a shredded event replayed after the erasure
+        self._save_unless_erased(link_id, account_id, env.stream_version, env.occurred_at, fields)
+
+    def _save_unless_erased(
+        self, link_id: str, account_id: str, version: int, at: datetime, fields: Fields
+    ) -> None:
+        self._erased.write_unless_erased(
+            account_id,
+            lambda: self._save(link_id, version, at, fields),
+            lambda: self._links.delete_one({"_id": link_id}),
+        )
 
     def _save(self, link_id: str, version: int, at: datetime, fields: Fields) -> None:
         """The link at `version`; one that (again) names its billing account takes a fresh copy.

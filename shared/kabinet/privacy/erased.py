@@ -7,6 +7,7 @@ other topics may still arrive after it (or be replayed), and must not bring data
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pymongo.database import Database
@@ -36,3 +37,19 @@ class ErasedSubjects:
             self._known.add(subject)
             return True
         return False
+
+    def write_unless_erased(self, subject: str, write: Callable[[], None], undo: Callable[[], None]) -> bool:
+        """`write` about `subject` unless it is erased; whether it stays written.
+
+        An erasure may land between the check and the write (another lane or instance handles
+        AccountErased beside this event, and dropped the subject's data just before `write`):
+        the tombstone is marked before that drop, so a second look after the write finds it,
+        and `undo` removes what the write brought back.
+        """
+        if subject in self:
+            return False
+        write()
+        if subject in self:
+            undo()
+            return False
+        return True
