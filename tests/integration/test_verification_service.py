@@ -11,6 +11,7 @@ from support import drive, read_topic
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, Envelope, decode, encode, new_envelope
 from kabinet.contracts.topics import ACCOUNTS, SERVICES, VERIFICATION
+from kabinet.privacy.erased import ErasedSubjects
 from kabinet.relay import OutboxRelay
 from kabinet.runtime import Runtime
 from kabinet.service import build_loop
@@ -116,6 +117,9 @@ class NoErasedLookup:
     def __contains__(self, subject: object) -> bool:
         raise AssertionError("the challenges consumer went to the server")
 
+    def write_unless_erased(self, *_args: object) -> bool:
+        raise AssertionError("the challenges consumer went to the server")
+
 
 def test_the_challenges_consumer_skips_without_a_round_trip_what_a_request_applied_in_its_process(runtime):
     registered = user_registered(confirm_via="sms", phone="+79160000002")
@@ -130,3 +134,41 @@ def test_the_challenges_consumer_skips_without_a_round_trip_what_a_request_appli
     another_process = ChallengeProjection(runtime.db, applied=AppliedVersions())
     with pytest.raises(AssertionError, match="went to the server"):
         challenges_handler(repo, another_process, NoErasedLookup())(opened, None)
+
+
+def account_erased(account_id: str) -> Envelope:
+    payload = {**REGISTRY.latest("AccountErased").example, "account_id": account_id}
+    return new_envelope(
+        "AccountErased", payload, event_version=1, producer="identity",
+        stream_id=f"account-{account_id}", stream_version=9, correlation_id=str(uuid.uuid4()),
+    )  # fmt: skip
+
+
+def test_a_challenge_projected_while_its_account_is_erased_does_not_outlive_the_erasure(runtime):
+    registered = user_registered(confirm_via="sms", phone="+79160000003")
+    account = registered.payload["account_id"]
+    CONSUMERS["requests"].build(runtime)(registered, None)
+    [opened] = runtime.store.load(f"challenge-{challenge_id_for(registered.event_id)}")
+    runtime.db.challenges.delete_many({})  # the lookups as a rebuild starts them: empty
+    other_lane = CONSUMERS["challenges"].build(runtime)  # handles AccountErased meanwhile
+
+    class ErasedMeanwhile(ChallengeProjection):
+        def apply(self, c, version):  # the erasure lands after this lane's check
+            other_lane(account_erased(account), None)
+            super().apply(c, version)
+
+    projection = ErasedMeanwhile(runtime.db, applied=AppliedVersions())
+    repo, erased = Challenges(runtime.store, projection), ErasedSubjects(runtime.db)
+    challenges_handler(repo, projection, erased)(opened, None)
+
+    assert runtime.db.challenges.count_documents({"account_id": account}) == 0
+
+
+def test_the_requests_consumer_marks_an_erasure_itself_and_issues_no_code_after_it(runtime):
+    registered = user_registered(confirm_via="sms", phone="+79160000004")
+    requests_handler = CONSUMERS["requests"].build(runtime)
+    requests_handler(account_erased(registered.payload["account_id"]), None)  # the challenges group lags
+
+    requests_handler(registered, None)
+
+    assert runtime.store.version(f"challenge-{challenge_id_for(registered.event_id)}") == 0

@@ -33,6 +33,7 @@ LINK_EVENTS = (
 # a code that reached a phone for these purposes proves the account holds that phone
 PHONE_PROOFS = ("registration", "contact_change")
 ACCOUNT_EVENTS = ("AccountErased", "UserRegistered", "ContactChanged", "ContactConfirmed")
+ACCOUNT_STREAM = ("UserRegistered", "ContactChanged")  # identity's account stream, as AccountErased
 
 
 class ReadModels:
@@ -67,8 +68,16 @@ class ReadModels:
     def _link(self, envelope: Envelope) -> None:
         account = str(envelope.payload.get("account_id") or "")
         loaded = self._links.load(envelope.stream_id, upto=envelope.stream_version)
-        if loaded.state is not None and loaded.at is not None:
-            self.views.save(loaded.state, loaded.version, loaded.at, erased=account in self._erased)
+        state, version, at = loaded.state, loaded.version, loaded.at
+        if state is None or at is None:
+            return
+        # AccountErased comes on identity's topic, in another lane: it may drop the account's
+        # links between a check and this write, so the write is undone when it lands after
+        kept = self._erased.write_unless_erased(
+            account, lambda: self.views.save(state, version, at), lambda: self.views.forget(account)
+        )
+        if not kept:  # an erased account's link keeps its tombstone at this version
+            self.views.save(state, version, at, erased=True)
 
     def _account(self, envelope: Envelope) -> None:
         p, kind = envelope.payload, envelope.event_type
@@ -78,14 +87,25 @@ class ReadModels:
             self.subscribers.forget(account)
             self.views.forget(account)
             return
-        if ERASED in p.values() or account in self._erased:
-            return  # a shredded event (replayed after an erasure), or an erased account
-        if kind == "UserRegistered":
-            self.subscribers.registered(p)
-        elif kind == "ContactChanged" and p.get("kind") == "phone":
-            self.subscribers.phone_confirmed(account, p["value"], envelope.occurred_at)
+        if ERASED in p.values():
+            return  # a shredded event, replayed after an erasure
+        if kind in ACCOUNT_STREAM:  # in order with AccountErased, on one partition: no race
+            if account not in self._erased:
+                self._from_account_stream(envelope)
         elif kind == "ContactConfirmed" and p["purpose"] in PHONE_PROOFS and p["channel"] == "sms":
-            self.subscribers.phone_confirmed(account, p["destination"], envelope.occurred_at)
+            # verification's topic, another lane than AccountErased: an erasure may land meanwhile
+            self._erased.write_unless_erased(
+                account,
+                lambda: self.subscribers.phone_confirmed(account, p["destination"], envelope.occurred_at),
+                lambda: self.subscribers.forget(account),
+            )
+
+    def _from_account_stream(self, envelope: Envelope) -> None:
+        p, account = envelope.payload, str(envelope.payload.get("account_id") or "")
+        if envelope.event_type == "UserRegistered":
+            self.subscribers.registered(p)
+        elif envelope.event_type == "ContactChanged" and p.get("kind") == "phone":
+            self.subscribers.phone_confirmed(account, p["value"], envelope.occurred_at)
 
 
 def projection_handler(models: ReadModels) -> Handler:

@@ -73,11 +73,19 @@ class Delivery:
         # channels whose far side drops a repeated message id: an unknown outcome is sent again
         self._resendable = frozenset(ch for ch, s in senders.items() if getattr(s, "idempotent", False))
 
-    def first(self, notice: Notice, message: Message) -> None:
-        """Deliver a notice seen for the first time; a repeat only completes what a crash left undone."""
+    def first(self, notice: Notice, message: Message, *, erased: Callable[[str], bool] | None = None) -> None:
+        """Deliver a notice seen for the first time; a repeat only completes what a crash left undone.
+
+        `erased` is asked again once a new claim is written: an erasure of the account that ran
+        meanwhile (AccountErased in another lane, forgetting the log just before the claim)
+        makes the claim go unsent, and go.
+        """
         now = self._clock()
         record = _record(notice, message, now, now + LEASE)
         if self.log.claim_new(notice.key, record):
+            if erased is not None and notice.account_id and erased(notice.account_id):
+                self.log.forget(notice.account_id)
+                return
             self.attempt({"_id": notice.key, **record})
             return
         doc = self.log.get(notice.key)
@@ -203,6 +211,8 @@ class Notifier:
 
         AccountErased: the account's notification log goes, and nothing is ever sent to it
         again (the projection tombstones its contacts; nor to an address that reads as erased).
+        The contacts tombstone is there before that (the consumer waits for it), so a notice
+        claimed while the erasure runs in another lane finds it when it looks again.
         """
         p = env.payload
         account = str(p.get("account_id") or "")
@@ -221,7 +231,7 @@ class Notifier:
                     "sms length",
                     extra={"template": notice.template, "encoding": encoding, "segments": segments},
                 )
-            self.delivery.first(notice, message)
+            self.delivery.first(notice, message, erased=self._views.is_erased)
 
     def _notices(self, env: Envelope) -> list[Notice]:
         p = env.payload

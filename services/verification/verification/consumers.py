@@ -68,14 +68,16 @@ def issue_handler(
 ) -> Handler:
     """Consumer handler: translate the request event and open its challenge (idempotent).
 
-    AccountErased: the account's send log entries go (`forget`); the challenges projection
-    drops its challenges and marks it erased (`erased`), and no code is ever issued for it
-    again (nor to an erased destination).
+    AccountErased: the account is marked erased (`erased`, as the challenges projection marks
+    it: this group need not wait for that one) and its send log entries go (`forget`); no code
+    is ever issued for it again (nor to an erased destination).
     """
 
     def handle(env: Envelope, record: Record) -> None:
         account = str(env.payload.get("account_id") or "")
         if env.event_type == "AccountErased":
+            if erased is not None:
+                erased.mark(account, _moment(env.payload["erased_at"]))
             if forget is not None:
                 forget(account)
             return
@@ -103,7 +105,9 @@ def challenges_handler(repo: Challenges, projection: ChallengeProjection, erased
     """Consumer handler: each challenge event → the challenge as of its version, in the lookups.
 
     AccountErased: the account is marked erased (at the erasure's time) and its challenges
-    go; challenge events of an erased account change nothing after that.
+    go; challenge events of an erased account change nothing after that. AccountErased comes
+    on identity's topic, in another lane than the challenge events: one of those written while
+    the erasure runs is undone when the second look finds the account erased.
     """
 
     def handle(env: Envelope, _record: Record) -> None:
@@ -117,10 +121,11 @@ def challenges_handler(repo: Challenges, projection: ChallengeProjection, erased
             return
         if projection.holds(env.stream_id.removeprefix(STREAM_PREFIX), env.stream_version):
             return  # the request that saved it applied it, in this process: no round trip
-        if account not in erased:
-            state, version = repo.state_at(env)
-            if state is not None:
-                projection.apply(state, version)
+        state, version = repo.state_at(env)
+        if state is not None:
+            erased.write_unless_erased(
+                account, lambda: projection.apply(state, version), lambda: projection.forget(account)
+            )
 
     return handle
 
