@@ -98,3 +98,15 @@ def test_a_phone_confirmed_while_the_account_is_erased_is_not_kept(runtime: Runt
 
     doc = runtime.db["subscribers"].find_one({"_id": account})
     assert doc == {"_id": account, "erased": True}
+
+
+def test_a_link_view_a_request_wrote_after_the_erasure_is_tombstoned_by_its_event(runtime: Runtime) -> None:
+    account = str(uuid.uuid4())
+    ErasedSubjects(runtime.db).mark(account)  # the erasure ran (no view to forget yet) …
+    link = add_service(wire(runtime).deps, account, Service("RU-TA", "internet", "112233445577"))
+    [requested] = runtime.store.load(link.link_id)  # … then a request wrote the view at this version
+
+    models(runtime).apply(requested, on(SERVICES))
+
+    doc = runtime.db["links"].find_one({"_id": link.link_id})
+    assert doc["status"] == "erased" and "identifier" not in doc

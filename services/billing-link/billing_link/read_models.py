@@ -76,8 +76,9 @@ class ReadModels:
         kept = self._erased.write_unless_erased(
             account, lambda: self.views.save(state, version, at), lambda: self.views.forget(account)
         )
-        if not kept:  # an erased account's link keeps its tombstone at this version
+        if not kept:  # an erased account's link keeps its tombstone at this version, and no more
             self.views.save(state, version, at, erased=True)
+            self.views.forget(account)  # a request's write of this version may have landed after the erasure
 
     def _account(self, envelope: Envelope) -> None:
         p, kind = envelope.payload, envelope.event_type
