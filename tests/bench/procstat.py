@@ -32,6 +32,29 @@ def rss_mb(pid: int) -> float | None:
         return None
 
 
+def _busy_and_total() -> tuple[int, int]:
+    """Ticks of all cores since boot: busy (not idle, not waiting for IO) and in total."""
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    return sum(ticks) - idle, sum(ticks)
+
+
+def wait_machine_quiet(below: float = 0.25, hold: int = 3, timeout: float = 120.0) -> float:
+    """Wait until the machine's cores are busy less than `below` for `hold` seconds in a row
+    (what the previous benchmark left — a server's checkpoint or vacuum — has settled); the
+    seconds waited, `timeout` at most."""
+    t0, calm = time.monotonic(), 0
+    busy, total = _busy_and_total()
+    while calm < hold and time.monotonic() - t0 < timeout:
+        time.sleep(1.0)
+        busy2, total2 = _busy_and_total()
+        share = (busy2 - busy) / max(total2 - total, 1)
+        calm = calm + 1 if share < below else 0
+        busy, total = busy2, total2
+    return time.monotonic() - t0
+
+
 @dataclass
 class Point:
     """One sample of one named process group (a process and its children)."""

@@ -253,7 +253,10 @@ def markdown(result: dict[str, Any]) -> str:
             out += [f"### {name}", "", "```", prof.strip(), "```", ""]
     for name, other in (result.get("others") or {}).items():
         out += ["", f"## {name} (tests/bench/{name}.py, its own results file)", ""]
-        out += [f"exit {other['exit']} after {other['seconds']} s", "", "```", other["output"].strip(), "```"]
+        waited = other.get("waited_for_quiet_s")
+        quiet = "" if waited is None else f", started once the machine was quiet ({waited} s)"
+        head = f"exit {other['exit']} after {other['seconds']} s{quiet}"
+        out += [head, "", "```", other["output"].strip(), "```"]
     if result.get("notes"):
         out += ["", "## Notes", ""] + [f"- {n}" for n in result["notes"]]
     out += ["", f"Chart: `{result['chart']}`", ""]

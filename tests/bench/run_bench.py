@@ -40,7 +40,7 @@ import gateway_load  # noqa: E402
 import lag  # noqa: E402
 import load  # noqa: E402
 import report  # noqa: E402
-from procstat import ProcSampler  # noqa: E402
+from procstat import ProcSampler, wait_machine_quiet  # noqa: E402
 from suite import PrivateServers, Suite, free_port, infra_module  # noqa: E402
 
 from kabinet.cli import API_THREADS  # noqa: E402  (the services' gunicorn threads; the baseline's too)
@@ -383,7 +383,9 @@ class Bench:
         owner runs it: `python -m tests.bench.<name>`; its exit code and the tail of its output."""
         out: dict[str, dict[str, Any]] = {}
         for script in sorted(HERE.glob("bench_*.py")):
-            print(f"[bench] {time.strftime('%H:%M:%S')} running {script.name}", flush=True)
+            waited = wait_machine_quiet()  # not in the wake of the one before (100k writes, a replay)
+            clock = time.strftime("%H:%M:%S")
+            print(f"[bench] {clock} running {script.name} (machine quiet after {waited:.0f} s)", flush=True)
             t0 = time.monotonic()
             try:
                 done = subprocess.run(
@@ -400,6 +402,7 @@ class Bench:
             tail = [ln for ln in text.strip().splitlines() if "KABINET_MASTER_KEY" not in ln][-25:]
             out[script.stem] = {
                 "exit": code,
+                "waited_for_quiet_s": round(waited, 1),
                 "seconds": round(time.monotonic() - t0, 1),
                 "output": "\n".join(tail),
             }
