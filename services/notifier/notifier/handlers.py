@@ -76,9 +76,9 @@ class Delivery:
     def first(self, notice: Notice, message: Message, *, erased: Callable[[str], bool] | None = None) -> None:
         """Deliver a notice seen for the first time; a repeat only completes what a crash left undone.
 
-        `erased` is asked again once a new claim is written: an erasure of the account that ran
-        meanwhile (AccountErased in another lane, forgetting the log just before the claim)
-        makes the claim go unsent, and go.
+        `erased` is asked once a new claim is written: when the account's erasure ran meanwhile
+        (AccountErased in another lane, forgetting the log just before the claim), nothing is
+        sent and the account's log is forgotten again, this claim with it.
         """
         now = self._clock()
         record = _record(notice, message, now, now + LEASE)
