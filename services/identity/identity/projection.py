@@ -8,10 +8,11 @@ events. Session revocation and the erasure's key destruction are the `effects` c
 is recorded with the change, so a redelivered event changes nothing). `contacts`: who has
 confirmed a phone or an email (`{_id: "phone:+7…" | "email:…", account_id}`), written
 before the versioned update so that a crash in between is repaired by the redelivery.
-On AccountErased the account document becomes a tombstone (status and the erasure's time)
-and its contacts and notifications go; events of an erased account change nothing after
+On AccountErased the account document becomes a tombstone (status and the erasure's time),
+then its contacts and notifications go; events of an erased account change nothing after
 that (a replay reads them as erased placeholders, which are skipped; the versioned
-tombstone refuses older versions).
+tombstone refuses older versions; a notification written while the erasure runs in another
+lane looks at the tombstone again after its write and goes).
 `notifications`: what the notifier sent to each account, for the subscriber's export.
 """
 
@@ -29,6 +30,7 @@ from kabinet.contracts import Envelope
 from kabinet.idempotence import apply_versioned
 from kabinet.mongo import Doc, upsert_one
 from kabinet.privacy.crypto import ERASED
+from kabinet.privacy.erased import write_unless_erased
 
 KIND_OF = {"sms": "phone", "email": "email"}
 COLLECTIONS = ("accounts", "contacts", "notifications")
@@ -64,7 +66,13 @@ class Projection:
         if ERASED in p.values():
             return False  # a shredded event (replayed after an erasure): the tombstone stays as it is
         update = self._update(env, p, account_id)
-        return apply_versioned(self._accounts, account_id, env.stream_version, update)
+        changed = apply_versioned(self._accounts, account_id, env.stream_version, update)
+        if env.event_type == "AccountErased":
+            # after the tombstone (on every delivery): a notification written meanwhile in another
+            # lane looks again after its write, finds the tombstone and goes (`_notification`)
+            self._contacts.delete_many({"account_id": account_id})
+            self._notifications.delete_many({"account_id": account_id})
+        return changed
 
     def _update(self, env: Envelope, p: Mapping[str, Any], account_id: str) -> dict[str, Any]:
         t = env.event_type
@@ -96,9 +104,7 @@ class Projection:
             return {"$set": {"phone": {"value": p["value"], "confirmed": False}}}
         if t == "PasswordChanged":
             return {"$set": {"password_changed_at": env.occurred_at}}
-        if t == "AccountErased":
-            self._contacts.delete_many({"account_id": account_id})
-            self._notifications.delete_many({"account_id": account_id})
+        if t == "AccountErased":  # its contacts and notifications go once the tombstone is there
             return {"$set": tombstone(_moment(p["erased_at"])), "$unset": PROFILE_UNSET}
         return {}
 
@@ -121,7 +127,7 @@ class Projection:
     def _notification(self, env: Envelope) -> bool:
         p = env.payload
         account_id = p.get("account_id")
-        if not account_id or ERASED in p.values() or self.is_erased(str(account_id)):
+        if not account_id or ERASED in p.values():
             return False
         state = "sent" if env.event_type == "NotificationSent" else "failed"
         doc = {
@@ -132,8 +138,14 @@ class Projection:
             "state": state,
             "at": env.occurred_at,
         }
-        self._notifications.update_one({"_id": str(p["notification_id"])}, {"$set": doc}, upsert=True)
-        return True
+        key = {"_id": str(p["notification_id"])}
+        # the notifier's topic, another lane than AccountErased: an erasure may land meanwhile
+        return write_unless_erased(
+            self.is_erased,
+            str(account_id),
+            lambda: self._notifications.update_one(key, {"$set": doc}, upsert=True),
+            lambda: self._notifications.delete_one(key),
+        )
 
     def _own(self, kind: str, value: str, account_id: str) -> None:
         # two accounts' events (other partitions, side by side) may claim one contact at once

@@ -15,6 +15,25 @@ from pymongo.database import Database
 from kabinet.mongo import Doc, upsert_one
 
 
+def write_unless_erased(
+    is_erased: Callable[[str], bool], subject: str, write: Callable[[], None], undo: Callable[[], None]
+) -> bool:
+    """`write` about `subject` unless `is_erased` says it is; whether it stays written.
+
+    An erasure may land between the check and the write (another lane or instance handles
+    AccountErased beside this event, and dropped the subject's data just before `write`):
+    the erasure marks its tombstone before that drop, so a second look after the write finds
+    it, and `undo` removes what the write brought back.
+    """
+    if is_erased(subject):
+        return False
+    write()
+    if is_erased(subject):
+        undo()
+        return False
+    return True
+
+
 class ErasedSubjects:
     """Which subjects were erased (positives are cached: an erasure is forever)."""
 
@@ -39,17 +58,5 @@ class ErasedSubjects:
         return False
 
     def write_unless_erased(self, subject: str, write: Callable[[], None], undo: Callable[[], None]) -> bool:
-        """`write` about `subject` unless it is erased; whether it stays written.
-
-        An erasure may land between the check and the write (another lane or instance handles
-        AccountErased beside this event, and dropped the subject's data just before `write`):
-        the tombstone is marked before that drop, so a second look after the write finds it,
-        and `undo` removes what the write brought back.
-        """
-        if subject in self:
-            return False
-        write()
-        if subject in self:
-            undo()
-            return False
-        return True
+        """`write` about `subject` unless it is erased, looking again after it (see the function)."""
+        return write_unless_erased(self.__contains__, subject, write, undo)

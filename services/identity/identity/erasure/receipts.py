@@ -98,13 +98,13 @@ class Erasure:
         db, by_account = self._db, {"account_id": account_id}
         names: tuple[str, ...] = ("credentials", "sessions", "refresh_tokens")
         if erased_at is not None:
+            # the tombstone first: a read-model write racing this looks again after it and finds it
+            update = {"$set": tombstone(erased_at), "$unset": PROFILE_UNSET}
+            db["accounts"].update_one({"_id": account_id}, update)
             names += READ_MODEL
         counts = {name: db[name].delete_many(by_account).deleted_count for name in names}
         if login_key:
             counts["throttle"] = self._drop_login_throttle(login_key)
-        if erased_at is not None:
-            update = {"$set": tombstone(erased_at), "$unset": PROFILE_UNSET}
-            db["accounts"].update_one({"_id": account_id}, update)
         return counts
 
     def _drop_login_throttle(self, login_key: str) -> int:
