@@ -40,8 +40,8 @@ PROJECTIONS = (
     "billing-link.subscribers (tombstone)",
     "billing-link.links",
     "notifier.contacts (tombstone: never messaged again)",
-    "notifier.service_links",
     "notifier.notifications",
+    "notifier.notification_attempts",
 )
 
 
