@@ -164,6 +164,17 @@ def test_the_keyboard_reaches_every_control_with_a_visible_focus(ui):
     assert {"login", "password", "Войти", "Забыли пароль?", "English"} <= set(seen)
 
 
+# The pictures load lazily: scrolling one into view only starts its load, so wait for the
+# load (or the error) instead of reading `complete` at once.
+_LOADED_WITHIN_10_S = """img => img.complete ? img.naturalWidth > 0 : Promise.race([
+    new Promise(done => {
+        img.addEventListener("load", () => done(img.naturalWidth > 0), {once: true});
+        img.addEventListener("error", () => done(false), {once: true});
+    }),
+    new Promise(done => setTimeout(() => done(false), 10000)),
+])"""
+
+
 def test_the_help_page_walks_through_the_steps_with_pictures(ui):
     page = ui.page
     page.goto("/login")
@@ -173,6 +184,6 @@ def test_the_help_page_walks_through_the_steps_with_pictures(ui):
     expect(pictures).to_have_count(4)
     for picture in pictures.all():
         picture.scroll_into_view_if_needed()
-        assert picture.evaluate("img => img.complete && img.naturalWidth > 0"), picture.get_attribute("src")
+        assert picture.evaluate(_LOADED_WITHIN_10_S), picture.get_attribute("src")
         assert picture.get_attribute("alt")
     ui.shot("25-help")
