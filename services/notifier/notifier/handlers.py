@@ -76,9 +76,11 @@ class Delivery:
     def first(self, notice: Notice, message: Message, *, erased: Callable[[str], bool] | None = None) -> None:
         """Deliver a notice seen for the first time; a repeat only completes what a crash left undone.
 
-        `erased` is asked once a new claim is written: when the account's erasure ran meanwhile
-        (AccountErased in another lane, forgetting the log just before the claim), nothing is
-        sent and the account's log is forgotten again, this claim with it.
+        `erased` is asked once a new claim is written, the one look at the account's erasure:
+        for an account erased before, or meanwhile (AccountErased in another lane, forgetting the
+        log just before the claim), nothing is sent and the account's log is forgotten again,
+        this claim with it. Looking after the claim only costs a claim and a render for an
+        erased account (rare); looking before as well cost every notice a round trip.
         """
         now = self._clock()
         record = _record(notice, message, now, now + LEASE)
@@ -212,15 +214,16 @@ class Notifier:
         AccountErased: the account's notification log goes, and nothing is ever sent to it
         again (the projection tombstones its contacts; nor to an address that reads as erased).
         The contacts tombstone is there before that (the consumer waits for it), so a notice
-        claimed while the erasure runs in another lane finds it when it looks again.
+        finds it when it looks, once claimed, before the send (`Delivery.first`): one look per
+        notice, after the claim, which also covers an erasure running in another lane.
         """
         p = env.payload
         account = str(p.get("account_id") or "")
         if env.event_type == "AccountErased":
             self.delivery.log.forget(account)
             return
-        if ERASED in p.values() or (account and self._views.is_erased(account)):
-            return  # an erased account, or a shredded event replayed after its erasure
+        if ERASED in p.values():
+            return  # a shredded event replayed after its account's erasure
         for notice in self._notices(env):
             if is_opaque(notice.to):
                 continue
