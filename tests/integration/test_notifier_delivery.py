@@ -269,6 +269,19 @@ def test_an_sms_gateway_that_took_the_request_and_never_answered_leaves_the_outc
         HttpSmsGateway(url, timeout=0.3).send(message, message_id=str(uuid.uuid4()))
 
 
+def test_an_sms_gateway_behind_a_proxy_that_refuses_the_connection_is_retried_not_given_up(monkeypatch):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{closed.getsockname()[1]}"  # bound, not listening: refused
+        monkeypatch.setenv("HTTP_PROXY", proxy)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        gateway = HttpSmsGateway("http://sms.example.net/send", timeout=0.3)
+        message = Message("sms", "+79160000010", "", "code 2", None)
+        with pytest.raises(TransientSendError):  # nothing reached the proxy, so nothing left
+            gateway.send(message, message_id=str(uuid.uuid4()))
+
+
 class KeepsRaw:
     """An aiosmtpd handler that keeps every message as received."""
 

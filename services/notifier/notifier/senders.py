@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import smtplib
 import ssl
 import threading
@@ -12,10 +13,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
 
-import requests
-from urllib3.exceptions import NewConnectionError
+import urllib3
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, LocationValueError, ProxyError, SSLError
 
-from kabinet.http import session
+from kabinet.http import pool
 from notifier.render import Message
 
 
@@ -153,39 +154,38 @@ class HttpSmsGateway:
     """
 
     def __init__(self, url: str, *, token: str = "", timeout: float = 5.0, idempotent: bool = False) -> None:
-        self._url, self._timeout = url, timeout
+        self._url, self._timeout = url, urllib3.Timeout(connect=timeout, read=timeout)
         self.idempotent = idempotent
-        self._session = session(url)
+        self._pool = pool(url)
+        self._headers = {"Content-Type": "application/json"}
         if token:
-            self._session.headers["Authorization"] = f"Bearer {token}"
+            self._headers["Authorization"] = f"Bearer {token}"
 
     def send(self, message: Message, *, message_id: str) -> None:
         """Hand one SMS to the gateway; 5xx, 429 and failed connections are transient.
 
         A timeout or a dropped connection after the request went out leaves the outcome unknown.
+        Never retried here: the delivery decides (`after_attempt`).
         """
-        body = {"to": message.to, "text": message.text, "message_id": message_id}
+        body = json.dumps({"to": message.to, "text": message.text, "message_id": message_id}).encode()
         try:
-            resp = self._session.post(self._url, json=body, timeout=self._timeout)
-        except requests.RequestException as exc:
+            resp = self._pool.request(
+                "POST", self._url, body=body, headers=self._headers, timeout=self._timeout, retries=False
+            )
+        except HTTPError as exc:
             if _may_have_arrived(exc):
                 raise OutcomeUnknown(f"SMS gateway gave no answer: {type(exc).__name__}") from exc
             raise TransientSendError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
-        if resp.status_code == 429 or resp.status_code >= 500:
-            raise TransientSendError(f"SMS gateway answered {resp.status_code}")
-        if resp.status_code >= 400:
-            raise PermanentSendError(f"SMS gateway refused: {resp.status_code} {resp.text[:200]}")
+        if resp.status == 429 or resp.status >= 500:
+            raise TransientSendError(f"SMS gateway answered {resp.status}")
+        if resp.status >= 400:
+            text = resp.data[:200].decode("utf-8", "replace")
+            raise PermanentSendError(f"SMS gateway refused: {resp.status} {text}")
 
 
-def _may_have_arrived(exc: requests.RequestException) -> bool:
-    """Whether the gateway may have got the request: not when no connection was ever made."""
-    if isinstance(
-        exc, requests.ConnectTimeout | requests.exceptions.SSLError | requests.exceptions.InvalidURL
-    ):
-        return False
-    if isinstance(exc, requests.ReadTimeout):
-        return True
-    if isinstance(exc, requests.ConnectionError):
-        cause = exc.args[0] if exc.args else None
-        return not isinstance(getattr(cause, "reason", None), NewConnectionError)
-    return False
+def _may_have_arrived(exc: HTTPError) -> bool:
+    """Whether the gateway may have got the request: not when no connection was ever made
+    (refused or timed out connecting — `NewConnectionError` is a `ConnectTimeoutError` —, a
+    failed TLS handshake, a URL that names no host); through a proxy, what failed there decides."""
+    cause: BaseException = exc.original_error if isinstance(exc, ProxyError) else exc
+    return not isinstance(cause, ConnectTimeoutError | SSLError | LocationValueError)
