@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import smtplib
 import ssl
 import threading
@@ -167,10 +166,10 @@ class HttpSmsGateway:
         A timeout or a dropped connection after the request went out leaves the outcome unknown.
         Never retried here: the delivery decides (`after_attempt`).
         """
-        body = json.dumps({"to": message.to, "text": message.text, "message_id": message_id}).encode()
+        body = {"to": message.to, "text": message.text, "message_id": message_id}
         try:
             resp = self._pool.request(
-                "POST", self._url, body=body, headers=self._headers, timeout=self._timeout, retries=False
+                "POST", self._url, json=body, headers=self._headers, timeout=self._timeout, retries=False
             )
         except HTTPError as exc:
             if _may_have_arrived(exc):
