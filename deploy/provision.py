@@ -1,7 +1,8 @@
 """Fetch and build the servers the project runs without Docker, cached across clones.
 
 Kafka's jars come from Maven Central (``deploy/kafka/pom.xml``); FerretDB is built from the Go
-module proxy with our patches (``deploy/ferretdb/patches``). An artifact is rebuilt only when
+module proxy with our patches (``deploy/ferretdb/patches``), and so is vegeta, the benchmarks'
+HTTP load generator. An artifact is rebuilt only when
 the hash of its inputs changes. Also the errors and small helpers ``infra.py`` shares.
 """
 
@@ -25,6 +26,7 @@ KAFKA_POM = REPO / "deploy" / "kafka" / "pom.xml"
 FERRETDB_SRC = REPO / "deploy" / "ferretdb"
 FERRETDB_INPUTS = ("go.mod", "go.sum", "main.go")
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+VEGETA = "github.com/tsenart/vegeta/v12@v12.12.0"  # the benchmarks' HTTP load generator (make bench)
 MVN_COPY = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 RECIPE = "1"  # part of every cache stamp: bump it when the fetch/build recipe itself changes
 LOG_TAIL_LINES = 30
@@ -226,3 +228,24 @@ def fetch_ferretdb(force: bool = False) -> Path:
     """FerretDB binary, built unless cached for the current Go sources."""
     inputs = [FERRETDB_SRC / name for name in FERRETDB_INPUTS] + _ferretdb_patches()
     return _cached("FerretDB", ferretdb_bin(), inputs, _go_build, force)
+
+
+def vegeta_bin() -> Path:
+    """Path of the vegeta binary (its version in the path: a new pin builds anew)."""
+    return cache_dir() / "vegeta" / VEGETA.rsplit("@", 1)[1] / "vegeta"
+
+
+def _go_install_vegeta(out: Path) -> None:
+    """`go install` the pinned vegeta from the Go module proxy (checked against its go.sum)."""
+    require("go")
+    gobin = out.with_name(out.name + ".gobin")
+    remove(gobin)
+    env = {**os.environ, "CGO_ENABLED": "0", "GOBIN": str(gobin)}
+    run(["go", "install", VEGETA], what=f"go install {VEGETA}", env=env)
+    os.replace(gobin / "vegeta", out)
+    remove(gobin)
+
+
+def fetch_vegeta(force: bool = False) -> Path:
+    """vegeta, built unless cached for the pinned version."""
+    return _cached("vegeta", vegeta_bin(), [], _go_install_vegeta, force)

@@ -4,10 +4,13 @@
     .venv/bin/python tests/bench/run_bench.py --only-lag --lag-rates 20 --lag-seconds 10
 
 Phases in order: bare Flask (`hello`), subscriber journeys, the login hammer, /me and /services
-read hammers, the registration hammer (fresh subscribers), failed-login timing (unknown logins
+read hammers, open loops of /me and /services (at shares of the bare-Flask rate and of /me's
+own), the registration hammer (fresh subscribers), failed-login timing (unknown logins
 alternating with wrong passwords of existing accounts, one client: no queueing), /me read by
 paced readers while the login hammer saturates the CPU, then projection lag at each rate
 (append → the projecting consumer groups' committed offsets, tests/bench/lag.py).
+Bare Flask and the reads are sent by vegeta (tests/bench/vegeta.py: the Python driver was
+slower than the bare-Flask server it measured); everything else by the Python driver.
 The bench stack relaxes the registration quotas and the failed-login back-off (all its traffic
 comes from 127.0.0.1 and the gateway trusts no X-Forwarded-For by default).
 
@@ -40,6 +43,7 @@ import gateway_load  # noqa: E402
 import lag  # noqa: E402
 import load  # noqa: E402
 import report  # noqa: E402
+import vegeta  # noqa: E402
 from procstat import ProcSampler, wait_machine_quiet  # noqa: E402
 from suite import PrivateServers, Suite, free_port, infra_module  # noqa: E402
 
@@ -121,7 +125,7 @@ class Bench:
 
             self.extra_groups["hello-api"] += children(server.proc.pid)
             with self.phase("hello"):
-                load.hammer(threads, seconds, lambda s, _i: self.rec.call(s, "hello", "GET", server.url))
+                self.drive("hello", [(server.url, {})], seconds, workers=threads)
         finally:
             server.stop()
             self.extra_groups.pop("hello-api", None)
@@ -170,14 +174,48 @@ class Bench:
             load.hammer(threads, seconds, work, reconnect_every=1)
 
     def reads(self, subs: list[load.Subscriber], path: str, name: str, seconds: float, threads: int) -> None:
-        url = f"{self.live.gateway}/api/v1/{path}"
-
-        def work(s: Any, i: int) -> None:
-            auth = {"Authorization": f"Bearer {subs[i % len(subs)].token}"}
-            self.rec.call(s, name, "GET", url, headers=auth)
-
         with self.phase(f"reads_{name}"):
-            load.hammer(threads, seconds, work)
+            self.drive(name, self._read_targets(subs, path), seconds, workers=threads)
+
+    def _read_targets(self, subs: list[load.Subscriber], path: str) -> list[vegeta.Target]:
+        url = f"{self.live.gateway}/api/v1/{path}"
+        return [(url, {"Authorization": f"Bearer {sub.token}"}) for sub in subs]
+
+    def drive(
+        self,
+        name: str,
+        targets: list[vegeta.Target],
+        seconds: float,
+        *,
+        workers: int = 16,
+        rate: float | None = None,
+    ) -> None:
+        """GET the targets in turn: a closed loop of `workers` clients, or an open loop at `rate`/s.
+        vegeta sends them (its CPU is the `load-driver:vegeta` group); `--driver python` uses the
+        Python driver (`load.hammer` / `load.paced`) instead."""
+        if self.args.driver == "vegeta":
+
+            def started(pid: int) -> None:
+                self.extra_groups["load-driver:vegeta"] = [pid]
+
+            try:
+                vegeta.attack(self.rec, name, targets, seconds, rate=rate, workers=workers, on_start=started)
+            finally:
+                self.extra_groups.pop("load-driver:vegeta", None)
+            return
+
+        def closed(s: Any, i: int) -> None:
+            url, headers = targets[i % len(targets)]
+            self.rec.call(s, name, "GET", url, headers=headers)
+
+        def open_(s: Any, i: int, due: float) -> None:
+            url, headers = targets[i % len(targets)]
+            self.rec.call(s, name, "GET", url, headers=headers, due=due)
+
+        if rate is None:
+            load.hammer(workers, seconds, closed)
+        else:
+            load.paced(rate, seconds, open_)
 
     def paced_reads(
         self, subs: list[load.Subscriber], path: str, name: str, seconds: float, share: float, phase: str
@@ -185,17 +223,17 @@ class Bench:
         """`GET path` in an open loop at `share` of the bare-Flask rate: the latency a reader
         sees while the gateway serves that share (a closed loop at saturation shows the queue of
         its own clients instead: bare Flask's p99 there is ~50 ms too)."""
-        url = f"{self.live.gateway}/api/v1/{path}"
         hello = report.stats(self.rec.of("hello", "hello"), self._span("hello")).get("ok_per_s") or 0
-        rate = max(1.0, share * hello)
+        self.paced_at(subs, path, name, seconds, share * hello, phase)
+
+    def paced_at(
+        self, subs: list[load.Subscriber], path: str, name: str, seconds: float, rate: float, phase: str
+    ) -> None:
+        """`GET path` in an open loop at `rate`/s."""
+        rate = max(1.0, rate)
         self.paced_rates[phase] = round(rate, 1)
-
-        def work(s: Any, i: int, due: float) -> None:
-            auth = {"Authorization": f"Bearer {subs[i % len(subs)].token}"}
-            self.rec.call(s, name, "GET", url, headers=auth, due=due)
-
         with self.phase(phase):
-            load.paced(rate, seconds, work)
+            self.drive(name, self._read_targets(subs, path), seconds, rate=rate)
 
     def registrations(self, seconds: float, threads: int) -> None:
         with self.phase("registration"):
@@ -493,6 +531,9 @@ class Bench:
             self.paced_reads(subs, "services", "services", a.seconds, a.reads_share, "paced_services")
             for share in a.reads_curve:  # where the p99 goal holds: the same open loop, lighter
                 self.paced_reads(subs, "me", "me", a.seconds / 2, share, f"paced_me_{share:.0%}")
+            own = report.stats(self.rec.of("reads_me", "me"), self._span("reads_me")).get("ok_per_s") or 0
+            for share in a.reads_own_curve:  # and at shares of /me's own capacity
+                self.paced_at(subs, "me", "me", a.seconds / 2, share * own, f"paced_me_{share:.0%}_own")
             self.registrations(a.seconds, a.login_threads)
             self.login_timing(subs, a.timing_seconds, a.timing_threads)
             self.me_under_login(subs, a.seconds)
@@ -614,6 +655,16 @@ class Bench:
                     below=50,
                 )
             )
+        for share in a.reads_own_curve:
+            phase = f"paced_me_{share:.0%}_own"
+            lighter = report.stats(self.rec.of(phase, "me"), self._span(phase))
+            goals.append(
+                _goal(
+                    f"(info) GET /me p99 at {share:.0%} of its own closed-loop rate (open loop, "
+                    f"{self.paced_rates.get(phase)} req/s offered, {lighter.get('ok_per_s')} ok/s)",
+                    lighter.get("p99_ms"), 50, "< 50 ms", None, below=50,
+                )
+            )  # fmt: skip
         goals += self._hashing_goals(base["bcrypt"])
         for run in lag_result.values():
             for name, s in run["projections"].items():
@@ -658,6 +709,7 @@ class Bench:
                     "private Kafka + FerretDB of this run" if self.private else "the machine's shared ones"
                 ),
                 "seconds_per_phase": a.seconds,
+                "read_driver": a.driver,
                 "client_threads": {
                     "journey": a.journey_threads,
                     "login": a.login_threads,
@@ -794,6 +846,18 @@ def main(argv: list[str] | None = None) -> int:
         type=lambda v: [float(x) for x in v.split(",") if x],
         default=[0.25, 0.375],
         help="lighter paced /me shares, each for half a phase (info: where the p99 goal holds)",
+    )
+    parser.add_argument(
+        "--reads-own-curve",
+        type=lambda v: [float(x) for x in v.split(",") if x],
+        default=[0.5, 0.75],
+        help="paced /me shares of its own closed-loop rate, each for half a phase (info)",
+    )
+    parser.add_argument(
+        "--driver",
+        choices=("vegeta", "python"),
+        default="vegeta",
+        help="who sends the bare-Flask and read phases (logins and registrations: always Python)",
     )
     parser.add_argument(
         "--timing-threads", type=int, default=1, help="clients of the failed-login timing phase"
