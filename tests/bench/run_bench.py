@@ -844,14 +844,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reads-curve",
         type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[0.25, 0.375],
-        help="lighter paced /me shares, each for half a phase (info: where the p99 goal holds)",
+        default=[],
+        help="lighter paced /me shares of the bare-Flask rate, each for half a phase (info)",
     )
     parser.add_argument(
         "--reads-own-curve",
         type=lambda v: [float(x) for x in v.split(",") if x],
-        default=[0.5, 0.75],
-        help="paced /me shares of its own closed-loop rate, each for half a phase (info)",
+        default=[0.25, 0.5, 0.75],
+        help="paced /me shares of its own closed-loop rate, each for half a phase (info: where "
+        "the p99 goal holds)",
     )
     parser.add_argument(
         "--driver",
