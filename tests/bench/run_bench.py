@@ -81,6 +81,15 @@ class Bench:
         self.srv = {"kafka": self.private.kafka, "mongo": self.private.mongo} if self.private else servers()
         self._lag_values: dict[str, list[float]] = {}
         self.paced_rates: dict[str, float] = {}  # paced phase → its offered rate
+        if args.driver == "vegeta":
+            try:
+                vegeta.binary()
+            except Exception as exc:  # no Go here (a mongod on PATH needs none): the Python driver
+                args.driver = "python"
+                self.notes.append(
+                    f"vegeta unavailable ({type(exc).__name__}: {exc}); bare Flask and the reads were "
+                    "sent by the Python driver, slower than bare Flask: ratios against it are flattered"
+                )
 
     @property
     def live(self) -> Suite:
