@@ -3,7 +3,8 @@
 #
 #   make bench        baselines (bcrypt bound, bare Flask, raw consume, raw bulk write), N virtual
 #                     subscribers end to end, login / read / registration hammers, /me and /services
-#                     in an open loop at half the bare-Flask rate (p99 from each request's due time),
+#                     in an open loop at half the bare-Flask rate and /me at shares of its own
+#                     (bare Flask and the reads sent by vegeta, built once from the Go module proxy),
 #                     unknown- vs known-login failure timing, /me under the login hammer, event→projection
 #                     lag at 20, 50 and 200 registrations/s and at 200 billing-feed records/s, a
 #                     pyinstrument profile, then every other tests/bench/bench_*.py
