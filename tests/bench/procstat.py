@@ -72,6 +72,7 @@ class ProcSampler:
     groups: Callable[[], dict[str, list[int]]]
     every: float = 1.0
     points: dict[str, list[Point]] = field(default_factory=dict)
+    machine: list[tuple[float, int, int]] = field(default_factory=list)  # (t, busy ticks, all ticks)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -89,6 +90,7 @@ class ProcSampler:
     def sample(self) -> None:
         """Take one sample now."""
         now = time.time()
+        self.machine.append((now, *_busy_and_total()))
         for name, pids in self.groups().items():
             cpus = [c for c in (cpu_seconds(p) for p in pids) if c is not None]
             rss = [r for r in (rss_mb(p) for p in pids) if r is not None]
@@ -116,3 +118,14 @@ class ProcSampler:
                 "rss_mb_max": round(max(p.rss for p in window), 1),
             }
         return out
+
+    def machine_summary(self, t0: float, t1: float) -> dict[str, float]:
+        """Between two wall times: how busy the whole machine was (% of one core, like the
+        groups), and how much of that no sampled group used — other users of the machine."""
+        window = [m for m in self.machine if t0 <= m[0] <= t1]
+        if len(window) < 2:
+            return {}
+        (ta, busy_a, _), (tb, busy_b, _) = window[0], window[-1]
+        busy = 100 * (busy_b - busy_a) / TICK / (tb - ta) if tb > ta else 0.0
+        ours = sum(g["cpu_percent"] for g in self.summary(ta, tb).values())
+        return {"busy_percent": round(busy, 1), "outside_percent": round(max(0.0, busy - ours), 1)}

@@ -236,7 +236,14 @@ def markdown(result: dict[str, Any]) -> str:
                 f"| {svc} | {p['events']} | {p['relay_scan_unpublished_ms']} | {p['find_by_id_ms']} "
                 f"| {p['find_by_id_and_field_ms']} | {p['load_stream_ms']} |"
             )
-    out += ["", "## CPU and RSS per process (mean CPU % of one core, max RSS MB)", ""]
+    out += [
+        "",
+        "## CPU and RSS per process (mean CPU % of one core, max RSS MB)",
+        "",
+        "The last two rows: every process of the machine, and the part no process of this run used "
+        "(other users of the machine; 200% is both cores).",
+        "",
+    ]
     phases = list(result["processes"])
     names = sorted({n for p in phases for n in result["processes"][p]})
     out.append("| process | " + " | ".join(phases) + " |")
@@ -247,6 +254,14 @@ def markdown(result: dict[str, Any]) -> str:
             c = result["processes"][p].get(n)
             cells.append(f"{c['cpu_percent']}% / {c['rss_mb_max']} MB" if c else "–")
         out.append(f"| {n} | " + " | ".join(cells) + " |")
+    machine = result.get("machine_cpu") or {}
+    for key, label in (
+        ("busy_percent", "**the whole machine**"),
+        ("outside_percent", "**outside this run**"),
+    ):
+        if machine:
+            cells = [f"{machine.get(p, {}).get(key, '–')}%" for p in phases]
+            out.append(f"| {label} | " + " | ".join(cells) + " |")
     if result.get("profile"):
         out += ["", "## Hot spot profile (pyinstrument)", ""]
         for name, prof in result["profile"].items():

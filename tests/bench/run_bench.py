@@ -692,6 +692,7 @@ class Bench:
                     )
                 )
         processes = {p: sampler.summary(t0, t1) for p, (t0, t1) in self.phases.items()}
+        machine_cpu = {p: sampler.machine_summary(t0, t1) for p, (t0, t1) in self.phases.items()}
         timeline = report.per_second(self.rec.samples, t_start)
         date = datetime.now(UTC).strftime("%Y-%m-%d")
         out = Path(a.out)
@@ -738,6 +739,7 @@ class Bench:
             "requests": rows,
             "projection_lag": lag_result,
             "processes": processes,
+            "machine_cpu": machine_cpu,
             "timeline": timeline,
             "profile": profile,
             "others": others_result,
