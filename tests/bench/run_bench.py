@@ -650,26 +650,15 @@ class Bench:
                 below=50,
             ),
         ]
-        for share in a.reads_curve:
-            phase = f"paced_me_{share:.0%}"
+        curve = [(f"paced_me_{x:.0%}", f"{x:.0%} of the bare-Flask rate") for x in a.reads_curve]
+        curve += [
+            (f"paced_me_{x:.0%}_own", f"{x:.0%} of its own closed-loop rate") for x in a.reads_own_curve
+        ]
+        for phase, where in curve:
             lighter = report.stats(self.rec.of(phase, "me"), self._span(phase))
             goals.append(
                 _goal(
-                    f"(info) GET /me p99 at {share:.0%} of the bare-Flask rate (open loop, "
-                    f"{self.paced_rates.get(phase)} req/s offered, {lighter.get('ok_per_s')} ok/s)",
-                    lighter.get("p99_ms"),
-                    50,
-                    "< 50 ms",
-                    None,
-                    below=50,
-                )
-            )
-        for share in a.reads_own_curve:
-            phase = f"paced_me_{share:.0%}_own"
-            lighter = report.stats(self.rec.of(phase, "me"), self._span(phase))
-            goals.append(
-                _goal(
-                    f"(info) GET /me p99 at {share:.0%} of its own closed-loop rate (open loop, "
+                    f"(info) GET /me p99 at {where} (open loop, "
                     f"{self.paced_rates.get(phase)} req/s offered, {lighter.get('ok_per_s')} ok/s)",
                     lighter.get("p99_ms"), 50, "< 50 ms", None, below=50,
                 )
