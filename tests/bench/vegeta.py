@@ -11,6 +11,9 @@ Logins and registrations (a few per second) stay on the Python driver: there it 
 A closed loop is `-rate=0` with a fixed number of workers (each sends its next request when
 its reply is in); an open loop is a fixed `-rate`, vegeta adding workers whenever the ones it
 has are all waiting (up to `MAX_OPEN_WORKERS`), so a slow reply does not delay the schedule.
+Beyond that many requests in flight the schedule slips and its lateness is not counted, so an
+open loop above capacity reports a p99 lower than its clients would see (its served rate, below
+the offered one, says so).
 Each result (start, status, latency) becomes a `load.Sample`, so the statistics, the timeline
 and the chart are computed as for every other phase.
 """
@@ -73,7 +76,12 @@ def attack(
         with results.open("wb") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE)
             on_start(proc.pid)
-            _, err = proc.communicate(timeout=seconds + 90)
+            try:
+                _, err = proc.communicate(timeout=seconds + 90)
+            except subprocess.TimeoutExpired:
+                proc.kill()  # not left running into the next phase
+                proc.wait()
+                raise
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"vegeta attack failed ({proc.returncode}): {err.decode()[-2000:]}")
