@@ -119,13 +119,14 @@ class ProcSampler:
             }
         return out
 
-    def machine_summary(self, t0: float, t1: float) -> dict[str, float]:
+    def machine_summary(self, t0: float, t1: float, groups: dict[str, dict[str, float]]) -> dict[str, float]:
         """Between two wall times: how busy the whole machine was (% of one core, like the
-        groups), and how much of that no sampled group used — other users of the machine."""
+        groups), and how much of that none of `groups` (their `summary(t0, t1)`) used — other
+        users of the machine."""
         window = [m for m in self.machine if t0 <= m[0] <= t1]
         if len(window) < 2:
             return {}
         (ta, busy_a, _), (tb, busy_b, _) = window[0], window[-1]
         busy = 100 * (busy_b - busy_a) / TICK / (tb - ta) if tb > ta else 0.0
-        ours = sum(g["cpu_percent"] for g in self.summary(ta, tb).values())
+        ours = sum(g["cpu_percent"] for g in groups.values())
         return {"busy_percent": round(busy, 1), "outside_percent": round(max(0.0, busy - ours), 1)}

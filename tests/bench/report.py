@@ -255,13 +255,10 @@ def markdown(result: dict[str, Any]) -> str:
             cells.append(f"{c['cpu_percent']}% / {c['rss_mb_max']} MB" if c else "–")
         out.append(f"| {n} | " + " | ".join(cells) + " |")
     machine = result.get("machine_cpu") or {}
-    for key, label in (
-        ("busy_percent", "**the whole machine**"),
-        ("outside_percent", "**outside this run**"),
-    ):
-        if machine:
-            cells = [f"{machine.get(p, {}).get(key, '–')}%" for p in phases]
-            out.append(f"| {label} | " + " | ".join(cells) + " |")
+    rows = (("busy_percent", "**the whole machine**"), ("outside_percent", "**outside this run**"))
+    for key, label in rows if machine else ():
+        cells = [f"{machine.get(p, {}).get(key, '–')}%" for p in phases]
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
     if result.get("profile"):
         out += ["", "## Hot spot profile (pyinstrument)", ""]
         for name, prof in result["profile"].items():

@@ -681,7 +681,9 @@ class Bench:
                     )
                 )
         processes = {p: sampler.summary(t0, t1) for p, (t0, t1) in self.phases.items()}
-        machine_cpu = {p: sampler.machine_summary(t0, t1) for p, (t0, t1) in self.phases.items()}
+        machine_cpu = {
+            p: sampler.machine_summary(t0, t1, processes[p]) for p, (t0, t1) in self.phases.items()
+        }
         timeline = report.per_second(self.rec.samples, t_start)
         date = datetime.now(UTC).strftime("%Y-%m-%d")
         out = Path(a.out)

@@ -58,6 +58,11 @@ def infra_module() -> Any:
     return _load("kabinet_deploy_infra", ROOT / "deploy" / "infra.py")
 
 
+def provision_module() -> Any:
+    """deploy/provision.py (fetch and build what the servers and the bench need, cached)."""
+    return _load("kabinet_deploy_provision", ROOT / "deploy" / "provision.py")
+
+
 def free_port() -> int:
     """A free loopback port."""
     return int(e2e_harness()._free_port())

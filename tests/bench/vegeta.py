@@ -21,6 +21,7 @@ and the chart are computed as for every other phase.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import subprocess
@@ -30,7 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import load
-from suite import ROOT, _load
+from suite import provision_module
 
 MAX_OPEN_WORKERS = 2000  # an open loop above capacity queues this many requests, then falls behind
 # One request in this many asks to close its connection (`Connection: close`), so that the
@@ -41,10 +42,11 @@ RECONNECT_EVERY = 20
 Target = tuple[str, Mapping[str, str]]  # url, headers
 
 
+@functools.cache
 def binary() -> Path:
-    """The pinned vegeta, built from the Go module proxy on first use (deploy/provision.py)."""
-    provision = _load("kabinet_deploy_provision", ROOT / "deploy" / "provision.py")
-    return Path(provision.fetch_vegeta())
+    """The pinned vegeta, built from the Go module proxy on first use (deploy/provision.py);
+    looked up once per process, not at every phase."""
+    return Path(provision_module().fetch_vegeta())
 
 
 def attack(
