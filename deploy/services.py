@@ -20,8 +20,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,6 +56,12 @@ class Ports:
     notifier: int = 8003
     inbox: int = 8025
     smtp: int = 1025
+    smpp: int = 2775
+
+    @classmethod
+    def taking(cls, free: Callable[[int], list[int]]) -> Ports:
+        """Ports of a private suite: a distinct free port for each, from `free(count)`."""
+        return cls(*free(len(fields(cls))))
 
     def of(self, service: Service) -> int:
         """The HTTP port of a service."""
@@ -75,6 +81,7 @@ def suite_env(ports: Ports, base: Mapping[str, str]) -> dict[str, str]:
         "NOTIFIER_LINK_BASE_URL": f"http://127.0.0.1:{ports.identity}",
         "DEVSINK_SMTP_PORT": str(ports.smtp),
         "DEVSINK_HTTP_PORT": str(ports.inbox),
+        "DEVSINK_SMPP_PORT": str(ports.smpp),
         # each outbox relay hears its service's appends on the service's port number, over UDP
         **{f"{_prefix(s)}RELAY_DOORBELL": f"127.0.0.1:{ports.of(s)}" for s in SERVICES},
     }
@@ -147,6 +154,8 @@ def supervise() -> None:
     signal.signal(signal.SIGINT, on_term)
     cmds = processes()
     env = suite_env(Ports(), os.environ)
+    if os.environ.get("NOTIFIER_SMS_GATEWAY_URL"):  # e.g. smpp://kabinet@127.0.0.1:2775: the SMPP sink
+        env["NOTIFIER_SMS_GATEWAY_URL"] = os.environ["NOTIFIER_SMS_GATEWAY_URL"]
     while not stopping:
         for name, cmd in cmds.items():
             child = children.get(name)

@@ -91,7 +91,7 @@ class Suite:
         self.services = _load("kabinet_deploy_services", ROOT / "deploy" / "services.py")
         self.run = uuid.uuid4().hex[:8]
         harness = _load("kabinet_e2e_harness", ROOT / "tests" / "e2e" / "conftest.py")
-        self.ports = self.services.Ports(*harness._free_ports(6))  # distinct, as the e2e suite's
+        self.ports = self.services.Ports.taking(harness._free_ports)  # distinct, as the e2e suite's
         self.prefix = f"bench{self.run}."
         base = {
             **os.environ,

@@ -104,7 +104,7 @@ class Suite:
         processes: name → (command, env overrides).
         """
         services, harness = services_module(), e2e_harness()
-        ports = services.Ports(*harness._free_ports(6))
+        ports = services.Ports.taking(harness._free_ports)
         run = uuid.uuid4().hex[:8]
         prefix = f"{name}{run}."
         base = {

@@ -72,7 +72,7 @@ class Stack:
 def stack(servers: dict[str, str], mongo_client: Any) -> Iterator[Stack]:
     """The four services and the dev inbox running as separate processes on the real servers."""
     services = _services_module()
-    ports = services.Ports(*_free_ports(6))
+    ports = services.Ports.taking(_free_ports)
     run = uuid.uuid4().hex[:8]
     prefix = f"e2e{run}."
     base = {

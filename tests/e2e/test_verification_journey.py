@@ -51,6 +51,7 @@ def sink(servers, mongo_client):
             "DEVSINK_MONGO_DB": f"t_sink_{uuid.uuid4().hex[:8]}",
             "DEVSINK_SMTP_PORT": str(free_port()),
             "DEVSINK_HTTP_PORT": str(free_port()),
+            "DEVSINK_SMPP_PORT": str(free_port()),
         }
     )
     running = start(settings)
@@ -59,8 +60,14 @@ def sink(servers, mongo_client):
     mongo_client.drop_database(settings.mongo_db)
 
 
-@pytest.fixture
-def env(service_env, sink, mongo_client):
+SMS_GATEWAYS = {  # the notifier's two SMS adapters, each against its dev sink
+    "http": lambda sink: f"http://127.0.0.1:{sink.http_port}/sms",
+    "smpp": lambda sink: f"smpp://kabinet@127.0.0.1:{sink.smpp_port}?source=Kabinet",
+}
+
+
+@pytest.fixture(params=sorted(SMS_GATEWAYS))
+def env(request, service_env, sink, mongo_client):
     notifier_db = service_env["MONGO_DB"] + "_n"
     yield {
         "verification": {**service_env},
@@ -68,7 +75,7 @@ def env(service_env, sink, mongo_client):
             **service_env,
             "MONGO_DB": notifier_db,
             "NOTIFIER_SMTP_PORT": str(sink.smtp_port),
-            "NOTIFIER_SMS_GATEWAY_URL": f"http://127.0.0.1:{sink.http_port}/sms",
+            "NOTIFIER_SMS_GATEWAY_URL": SMS_GATEWAYS[request.param](sink),
         },
     }
     mongo_client.drop_database(notifier_db)

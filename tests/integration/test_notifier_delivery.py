@@ -52,6 +52,7 @@ def sink_settings(servers, service_env) -> DevsinkSettings:
         "DEVSINK_MONGO_DB": service_env["MONGO_DB"] + "_sink",
         "DEVSINK_SMTP_PORT": str(free_port()),
         "DEVSINK_HTTP_PORT": str(free_port()),
+        "DEVSINK_SMPP_PORT": str(free_port()),
     }
     return DevsinkSettings.from_env(env)
 

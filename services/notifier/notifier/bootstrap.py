@@ -15,13 +15,20 @@ from notifier.handlers import Delivery, Notifier
 from notifier.projection import AccountsView, NotificationLog
 from notifier.render import Renderer
 from notifier.senders import HttpSmsGateway, Sender, SmtpMailer
+from notifier.smpp_gateway import SmppConfig, SmppGateway
 
 
 def production_senders(settings: Settings) -> dict[str, Sender]:
-    """SMTP for email, the HTTP JSON gateway for SMS."""
-    sms = HttpSmsGateway(
-        settings.sms_gateway_url, token=settings.sms_gateway_token, idempotent=settings.sms_gateway_idempotent
-    )
+    """SMTP for email; for SMS an SMSC over SMPP (an `smpp://` gateway URL) or the HTTP JSON gateway."""
+    sms: Sender
+    if settings.sms_gateway_url.startswith("smpp://"):
+        sms = SmppGateway(SmppConfig.from_url(settings.sms_gateway_url))
+    else:
+        sms = HttpSmsGateway(
+            settings.sms_gateway_url,
+            token=settings.sms_gateway_token,
+            idempotent=settings.sms_gateway_idempotent,
+        )
     return {"email": SmtpMailer(settings.smtp), "sms": sms}
 
 

@@ -1,8 +1,7 @@
-"""Notifier domain (pure): which message an event calls for, delivery decisions, SMS length, masking."""
+"""Notifier domain (pure): which message an event calls for, delivery decisions, masking."""
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -178,24 +177,6 @@ def on_repeat(state: str, lease_until: datetime, now: datetime) -> str:
     if state in ("sent", "failed"):
         return "emit"
     return "expire" if state == "sending" and lease_until <= now else "wait"
-
-
-GSM7 = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXT = set("^{}\\[~]|€\f")
-
-
-def sms_segments(text: str) -> tuple[str, int]:
-    """Encoding (`gsm7` or `ucs2`) and number of SMS segments: Cyrillic is UCS-2, 70 chars each."""
-    if all(ch in GSM7 or ch in GSM7_EXT for ch in text):
-        units, single, multi = sum(2 if ch in GSM7_EXT else 1 for ch in text), 160, 153
-        encoding = "gsm7"
-    else:
-        units, single, multi = len(text.encode("utf-16-le")) // 2, 70, 67
-        encoding = "ucs2"
-    return encoding, 1 if units <= single else math.ceil(units / multi)
 
 
 def mask(channel: str, to: str) -> str:

@@ -25,10 +25,10 @@ from notifier.domain import (
     mask,
     on_repeat,
     plan,
-    sms_segments,
 )
 from notifier.render import Message, Renderer
 from notifier.senders import Sender, SendError
+from notifier.sms_parts import sms_segments
 
 log = logging.getLogger(__name__)
 # a claim without an outcome this long: its sender died mid-attempt (far above the send timeouts)

@@ -1,19 +1,10 @@
-"""Pure rules: SMS length (GSM-7 / UCS-2), masking, back-off, delivery decisions, contacts read model."""
+"""Pure rules: masking, back-off, delivery decisions, contacts read model."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from notifier.domain import Backoff, after_attempt, contact_update, mask, on_repeat, sms_segments
-
-
-def test_latin_sms_is_gsm7_160_per_segment_and_cyrillic_is_ucs2_70():
-    assert sms_segments("a" * 160) == ("gsm7", 1)
-    assert sms_segments("a" * 161) == ("gsm7", 2)
-    assert sms_segments("€" * 80) == ("gsm7", 1)  # extension characters count twice
-    assert sms_segments("я" * 70) == ("ucs2", 1)
-    assert sms_segments("я" * 71) == ("ucs2", 2)
-    assert sms_segments("я" * 135) == ("ucs2", 3)
+from notifier.domain import Backoff, after_attempt, contact_update, mask, on_repeat
 
 
 def test_destinations_are_masked_for_events_and_logs():

@@ -1,4 +1,4 @@
-"""`python -m notifier.devsink`: the development SMTP sink (:1025) and inbox (:8025) until stopped."""
+"""`python -m notifier.devsink`: the dev SMTP (:1025) and SMPP (:2775) sinks, inbox (:8025) until stopped."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     running = start(settings)
     print(
-        f"devsink: SMTP on {settings.smtp_host}:{settings.smtp_port}, inbox on "
+        f"devsink: SMTP on {settings.smtp_host}:{settings.smtp_port}, "
+        f"SMPP on {settings.smpp_host}:{settings.smpp_port}, inbox on "
         f"http://{settings.http_host}:{settings.http_port}/ (db {settings.mongo_db})",
         flush=True,
     )

@@ -20,6 +20,10 @@ class DevsinkSettings:
     smtp_port: int
     http_host: str
     http_port: int
+    smpp_host: str
+    smpp_port: int
+    smpp_system_id: str  # empty: any system_id and password bind
+    smpp_password: str
     log_level: str
 
     @classmethod
@@ -34,5 +38,9 @@ class DevsinkSettings:
             smtp_port=r.integer("SMTP_PORT", 1025),
             http_host=r.text("HTTP_HOST", "127.0.0.1"),
             http_port=r.integer("HTTP_PORT", 8025),
+            smpp_host=r.text("SMPP_HOST", "127.0.0.1"),
+            smpp_port=r.integer("SMPP_PORT", 2775),
+            smpp_system_id=r.text("SMPP_SYSTEM_ID", ""),
+            smpp_password=r.text("SMPP_PASSWORD", ""),
             log_level=r.text("LOG_LEVEL", "INFO"),
         )

@@ -1,4 +1,4 @@
-"""Start and stop both sinks (SMTP and HTTP) in this process."""
+"""Start and stop the sinks (SMTP, SMPP and the HTTP inbox with its SMS gateway) in this process."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from kabinet.mongo import connect
 from notifier.devsink.config import DevsinkSettings
+from notifier.devsink.smpp import SmscSink
 from notifier.devsink.smtp import smtp_controller
 from notifier.devsink.store import MessageStore
 from notifier.devsink.web import create_app
@@ -24,9 +25,10 @@ class KeepAlive(WSGIRequestHandler):
 
 @dataclass
 class Running:
-    """Both sinks, running; `stop()` ends them."""
+    """The sinks, running; `stop()` ends them."""
 
     smtp: Any
+    smpp: SmscSink
     http: BaseWSGIServer
     thread: threading.Thread
     client: Any
@@ -37,19 +39,27 @@ class Running:
         self.http.shutdown()
         self.thread.join(timeout=5)
         self.smtp.stop()
+        self.smpp.stop()
         self.client.close()
 
 
 def start(settings: DevsinkSettings) -> Running:
-    """Start the SMTP sink and the HTTP inbox; returns once both accept connections."""
+    """Start the SMTP and SMPP sinks and the HTTP inbox; returns once all accept connections."""
     client = connect(settings.mongo_uri, app_name="devsink")
     store = MessageStore(client[settings.mongo_db])
     store.create_indexes()
     controller = smtp_controller(store, settings.smtp_host, settings.smtp_port)
     controller.start()
+    smsc = SmscSink(
+        store,
+        settings.smpp_host,
+        settings.smpp_port,
+        system_id=settings.smpp_system_id,
+        password=settings.smpp_password,
+    ).start()
     http = make_server(
         settings.http_host, settings.http_port, create_app(store), threaded=True, request_handler=KeepAlive
     )
     thread = threading.Thread(target=http.serve_forever, name="devsink-http", daemon=True)
     thread.start()
-    return Running(controller, http, thread, client, store)
+    return Running(controller, smsc, http, thread, client, store)

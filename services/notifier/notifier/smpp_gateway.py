@@ -1,0 +1,264 @@
+"""An SMS provider speaking SMPP 3.4 (smpplib): bound as a transmitter, one `submit_sm` per segment.
+
+Chosen by an `smpp://` gateway URL (`NOTIFIER_SMS_GATEWAY_URL`):
+
+    smpp://<system_id>:<password>@<host>:<port>?source=Kabinet&system_type=&timeout=5
+
+The source is an alphanumeric sender (TON 5) or a number (`+` international, TON 1; else
+TON 0), the destination the E.164 number (TON 1, NPI 1). A long text goes as concatenated
+segments (`notifier.sms_parts`), each acknowledged by its own `submit_sm_resp` before the
+next is sent.
+
+Outcomes, as the delivery reads them (`after_attempt`):
+- nothing left — the SMSC refused the connection or the bind, the first segment's answer is a
+  temporary refusal (throttled, queue full, system error) — `TransientSendError`;
+- the first segment is refused for good (bad destination, bad length …) — `PermanentSendError`;
+- a segment went out and no answer came (timeout, dropped connection), or a later segment was
+  refused after earlier ones were accepted — `OutcomeUnknown`: SMPP has no request id, so a
+  repeat would be a second SMS; such a notice is never resent.
+
+Each sending thread keeps its bound connection for the next message while it is fresher than
+`reuse_seconds` (SMSCs drop idle binds); before reuse, anything the SMSC sent meanwhile is
+read (an `enquire_link` is answered, an `unbind` or a closed socket drops the connection), so
+a connection the SMSC already dropped is never the one a segment is written to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import select
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from smpplib import consts, exceptions, smpp
+from smpplib.client import Client
+
+from notifier.render import Message
+from notifier.senders import OutcomeUnknown, PermanentSendError, TransientSendError
+from notifier.sms_parts import split
+
+DEFAULT_PORT = 2775
+CLIENT_LOG = "notifier.smpp.client"
+# smpplib warns of every socket error and of closing a bound connection: the delivery reports
+# each outcome itself, so only its errors are kept
+logging.getLogger(CLIENT_LOG).setLevel(logging.ERROR)
+# answers that say "not now": the same segment may well be taken later
+TEMPORARY = frozenset(
+    {
+        consts.SMPP_ESME_RSYSERR,
+        consts.SMPP_ESME_RMSGQFUL,
+        consts.SMPP_ESME_RSUBMITFAIL,
+        consts.SMPP_ESME_RTHROTTLED,
+        consts.SMPP_ESME_RX_T_APPN,
+    }
+)
+
+
+@dataclass(frozen=True)
+class SmppConfig:
+    """Where the SMSC is and how to bind to it."""
+
+    host: str
+    port: int = DEFAULT_PORT
+    system_id: str = ""
+    password: str = ""
+    system_type: str = ""
+    source: str = "Kabinet"
+    timeout: float = 5.0
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float = 5.0) -> SmppConfig:
+        """`smpp://id:password@host:port?source=…&system_type=…&timeout=…`."""
+        parts = urlsplit(url)
+        if parts.scheme != "smpp" or not parts.hostname:
+            raise ValueError(f"an SMPP gateway URL is smpp://id:password@host:port, got {url!r}")
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        return cls(
+            host=parts.hostname,
+            port=parts.port or DEFAULT_PORT,
+            system_id=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            system_type=query.get("system_type", ""),
+            source=query.get("source", "Kabinet"),
+            timeout=float(query.get("timeout", timeout)),
+        )
+
+
+class _Connection(Client):  # type: ignore[misc]
+    """smpplib's client, plus a look at what the SMSC sent while the connection sat idle."""
+
+    def pending(self) -> bool:
+        """Whether the SMSC sent something (or closed the connection) since the last read."""
+        readable, _, _ = select.select([self._socket], [], [], 0)
+        return bool(readable)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _NoAnswer(Exception):
+    pass
+
+
+class SmppGateway:
+    """Sends an SMS through an SMSC over SMPP (see the module)."""
+
+    idempotent = False  # SMPP has no request id: a repeated submit is a second SMS
+
+    def __init__(self, config: SmppConfig, *, reuse_seconds: float = 20.0) -> None:
+        self._c = config
+        self._reuse = reuse_seconds
+        self._local = threading.local()
+        self._source = _address(config.source)
+
+    def send(self, message: Message, *, message_id: str) -> None:
+        """Submit every segment of one SMS; the segments of one message share a reference
+        taken from its notification id."""
+        segments = split(message.text, ref=uuid.UUID(message_id).int & 0xFF)
+        connection = self._connection()
+        accepted = 0
+        try:
+            for part in segments.parts:
+                self._submit(connection, message.to, part, segments.data_coding, segments.esm_class)
+                accepted += 1
+        except _Refused as exc:
+            self._drop(polite=True)
+            text = f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
+            if accepted:
+                raise OutcomeUnknown(f"{text}, after {accepted} left") from exc
+            raise (TransientSendError if exc.status in TEMPORARY else PermanentSendError)(text) from exc
+        except _NoAnswer as exc:
+            self._drop(polite=False)
+            raise OutcomeUnknown(f"SMSC gave no answer to segment {accepted + 1}: {exc}") from exc
+        except exceptions.ConnectionError as exc:  # the segment could not be written
+            self._drop(polite=False)
+            if accepted:
+                raise OutcomeUnknown(f"SMSC connection lost after {accepted} segments left") from exc
+            raise TransientSendError(f"SMSC connection lost: {exc}") from exc
+        self._local.used_at = time.monotonic()
+
+    def _submit(
+        self, connection: _Connection, to: str, part: bytes, data_coding: int, esm_class: int
+    ) -> None:
+        source_ton, source_npi, source = self._source
+        pdu = connection.send_message(
+            source_addr_ton=source_ton,
+            source_addr_npi=source_npi,
+            source_addr=source,
+            dest_addr_ton=consts.SMPP_TON_INTL,
+            dest_addr_npi=consts.SMPP_NPI_ISDN,
+            destination_addr=to.lstrip("+"),
+            esm_class=esm_class,
+            data_coding=data_coding,
+            registered_delivery=0,
+            short_message=part,
+        )
+        status = self._answer(connection, pdu.sequence)
+        if status != consts.SMPP_ESME_ROK:
+            raise _Refused(status)
+
+    def _answer(self, connection: _Connection, sequence: int) -> int:
+        """The status of the answer to `sequence`, answering the SMSC's own requests meanwhile."""
+        deadline = time.monotonic() + self._c.timeout
+        while True:
+            try:
+                pdu = connection.read_pdu()
+            except (TimeoutError, exceptions.ConnectionError, exceptions.PDUError) as exc:
+                raise _NoAnswer(type(exc).__name__) from exc
+            if pdu.sequence == sequence and pdu.command in ("submit_sm_resp", "generic_nack"):
+                return int(pdu.status)
+            if not _serve(connection, pdu):
+                raise _NoAnswer("the SMSC unbound")
+            if time.monotonic() > deadline:
+                raise _NoAnswer("timeout")
+
+    def _connection(self) -> _Connection:
+        """This thread's bound connection: kept while fresh and clean, else bound anew."""
+        connection: _Connection | None = getattr(self._local, "connection", None)
+        if connection is not None and (
+            time.monotonic() - self._local.used_at > self._reuse or not self._settled(connection)
+        ):
+            self._drop(polite=True)
+            connection = None
+        if connection is None:
+            connection = self._local.connection = self._bind()
+            self._local.used_at = time.monotonic()
+        return connection
+
+    def _settled(self, connection: _Connection) -> bool:
+        """Read what the SMSC sent while the connection was idle; whether it is still usable."""
+        try:
+            while connection.pending():
+                if not _serve(connection, connection.read_pdu()):
+                    return False
+        except (OSError, exceptions.ConnectionError, exceptions.PDUError):
+            return False
+        return True
+
+    def _bind(self) -> _Connection:
+        c = self._c
+        connection = _Connection(
+            c.host, c.port, timeout=c.timeout, logger_name=CLIENT_LOG, allow_unknown_opt_params=True
+        )
+        try:
+            connection.connect()
+            connection.bind_transmitter(system_id=c.system_id, password=c.password, system_type=c.system_type)
+        except exceptions.PDUError as exc:
+            _close(connection)
+            status = exc.args[1] if len(exc.args) > 1 else None
+            raise TransientSendError(f"SMSC refused the bind: {_describe(status)}") from exc
+        except (OSError, exceptions.ConnectionError) as exc:
+            _close(connection)
+            raise TransientSendError(f"SMSC unreachable: {type(exc).__name__}: {exc}") from exc
+        return connection
+
+    def _drop(self, *, polite: bool) -> None:
+        connection: _Connection | None = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is None:
+            return
+        if polite:
+            with contextlib.suppress(OSError, exceptions.ConnectionError, exceptions.PDUError):
+                connection.unbind()
+        _close(connection)
+
+
+def _serve(connection: _Connection, pdu: Any) -> bool:
+    """Answer a request of the SMSC's own; False when it is an `unbind` (the bind is over)."""
+    if pdu.command == "enquire_link":
+        reply = smpp.make_pdu("enquire_link_resp", client=connection)
+    elif pdu.command == "unbind":
+        reply = smpp.make_pdu("unbind_resp", client=connection)
+    else:
+        return True  # a late answer, a receipt: nothing to do on a transmitter
+    reply.sequence = pdu.sequence
+    connection.send_pdu(reply)
+    return pdu.command != "unbind"
+
+
+def _close(connection: _Connection) -> None:
+    with contextlib.suppress(OSError):
+        connection.disconnect()
+
+
+def _address(source: str) -> tuple[int, int, str]:
+    """TON, NPI and digits of a source: alphanumeric, international (`+…`) or plain digits."""
+    if source.startswith("+") and source[1:].isdigit():
+        return consts.SMPP_TON_INTL, consts.SMPP_NPI_ISDN, source[1:]
+    if source.isdigit():
+        return consts.SMPP_TON_UNK, consts.SMPP_NPI_ISDN, source
+    return consts.SMPP_TON_ALNUM, consts.SMPP_NPI_UNK, source
+
+
+def _describe(status: int | None) -> str:
+    if status is None:
+        return "no status"
+    return f"{status:#04x} {consts.DESCRIPTIONS.get(status, 'unknown status')}"

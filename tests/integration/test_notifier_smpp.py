@@ -1,0 +1,191 @@
+"""SMS over SMPP on loopback: the notifier's SMPP adapter against the dev SMSC, messages in the inbox
+on the real Mongo server, and every way a send can end (accepted, refused now or for good, no answer)."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from smpplib import consts, smpp
+
+from notifier.devsink.smpp import SmscSink
+from notifier.devsink.store import MessageStore
+from notifier.render import Message
+from notifier.senders import OutcomeUnknown, PermanentSendError, TransientSendError
+from notifier.smpp_gateway import SmppConfig, SmppGateway
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def store(mongo_client) -> Iterator[MessageStore]:
+    name = f"t_smpp_{uuid.uuid4().hex[:8]}"
+    yield MessageStore(mongo_client[name])
+    mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def smsc(store) -> Iterator[SmscSink]:
+    sink = SmscSink(store, port=0, system_id="kabinet", password="s3cret").start()
+    yield sink
+    sink.stop()
+
+
+def gateway(port: int, password: str = "s3cret", **extra: str) -> SmppGateway:
+    query = "&".join(f"{k}={v}" for k, v in {"source": "Kabinet", **extra}.items())
+    return SmppGateway(SmppConfig.from_url(f"smpp://kabinet:{password}@127.0.0.1:{port}?{query}"))
+
+
+def phone() -> str:
+    return "+7916" + str(uuid.uuid4().int)[:7]
+
+
+def sms(to: str, text: str) -> Message:
+    return Message("sms", to, "", text)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def test_a_long_cyrillic_code_arrives_whole_in_the_inbox(smsc, store):
+    to, text = phone(), "Kabinet: ваш код 402913. Никому его не сообщайте, даже сотрудникам оператора. " * 2
+    gateway(smsc.port).send(sms(to, text), message_id=new_id())
+    [got] = store.messages(to)
+    assert got["channel"] == "sms" and got["body"] == text  # three UCS-2 segments, joined
+
+
+def test_gsm_text_with_extension_characters_reads_back_as_sent(smsc, store):
+    to, text = phone(), "Code [402913] {valid 10 min} costs 0 € ~ ^ | \\"
+    gateway(smsc.port).send(sms(to, text), message_id=new_id())
+    assert [m["body"] for m in store.messages(to)] == [text]
+
+
+def test_one_bind_serves_the_next_messages(store):
+    binds = []
+
+    class Counting(SmscSink):
+        def _bind_status(self, pdu):
+            binds.append(pdu.system_id)
+            return super()._bind_status(pdu)
+
+    sink = Counting(store, port=0).start()
+    try:
+        gw, to = gateway(sink.port), phone()
+        for n in range(3):
+            gw.send(sms(to, f"notice {n}"), message_id=new_id())
+        assert len(store.messages(to)) == 3 and binds == [b"kabinet"]
+    finally:
+        sink.stop()
+
+
+def test_a_wrong_password_is_a_transient_failure_and_sends_nothing(smsc, store):
+    to = phone()
+    with pytest.raises(TransientSendError, match="bind"):
+        gateway(smsc.port, password="wrong").send(sms(to, "code 1"), message_id=new_id())
+    assert store.messages(to) == []
+
+
+def test_a_throttled_submit_may_be_retried_and_a_bad_number_may_not(store):
+    moods = {"+79990000001": consts.SMPP_ESME_RTHROTTLED, "+79990000002": consts.SMPP_ESME_RINVDSTADR}
+    sink = SmscSink(store, port=0, refuse=lambda to: moods.get(to, consts.SMPP_ESME_ROK)).start()
+    try:
+        gw = gateway(sink.port)
+        with pytest.raises(TransientSendError, match="Throttl"):
+            gw.send(sms("+79990000001", "code"), message_id=new_id())
+        with pytest.raises(PermanentSendError, match="Invalid Dest"):
+            gw.send(sms("+79990000002", "code"), message_id=new_id())
+        to = phone()
+        gw.send(sms(to, "code 3"), message_id=new_id())  # the connection survives both refusals
+        assert [m["body"] for m in store.messages(to)] == ["code 3"]
+    finally:
+        sink.stop()
+
+
+def test_a_later_segment_refused_after_the_first_left_is_an_unknown_outcome(store):
+    taken = []
+
+    def second_refused(to: str) -> int:
+        taken.append(to)
+        return consts.SMPP_ESME_ROK if len(taken) == 1 else consts.SMPP_ESME_RMSGQFUL
+
+    sink = SmscSink(store, port=0, refuse=second_refused).start()
+    try:
+        with pytest.raises(OutcomeUnknown, match="after 1 left"):  # a resend would repeat segment 1
+            gateway(sink.port).send(sms(phone(), "ж" * 100), message_id=new_id())
+    finally:
+        sink.stop()
+
+
+def test_smsc_down_is_transient_and_an_smsc_back_on_the_same_port_is_bound_anew(store):
+    sink = SmscSink(store, port=0).start()
+    port, to = sink.port, phone()
+    gw = gateway(port)
+    gw.send(sms(to, "before"), message_id=new_id())
+    sink.stop()  # the SMSC goes down: its sessions end, the gateway's idle bind with them
+    with pytest.raises(TransientSendError, match="unreachable"):
+        gw.send(sms(to, "while down"), message_id=new_id())
+    sink = SmscSink(store, port=port).start()
+    try:
+        gw.send(sms(to, "after"), message_id=new_id())
+        assert [m["body"] for m in store.messages(to)] == ["after", "before"]
+    finally:
+        sink.stop()
+
+
+def test_an_idle_bind_the_smsc_dropped_is_never_written_to(store):
+    """The SMSC ends an idle session (unbind); the next message binds again, not an unknown outcome."""
+    sessions: list[socket.socket] = []
+
+    class Unbinding(SmscSink):
+        def serve(self, conn):
+            sessions.append(conn)
+            super().serve(conn)
+
+    sink = Unbinding(store, port=0).start()
+    try:
+        gw, to = gateway(sink.port), phone()
+        gw.send(sms(to, "first"), message_id=new_id())
+        unbind = smpp.make_pdu("unbind", client=None, sequence=77)
+        sessions[0].sendall(unbind.generate())
+        time.sleep(0.2)  # idle: the unbind reaches the gateway's side before its next message
+        gw.send(sms(to, "second"), message_id=new_id())
+        assert [m["body"] for m in store.messages(to)] == ["second", "first"] and len(sessions) == 2
+    finally:
+        sink.stop()
+
+
+def test_a_submit_that_is_never_answered_is_an_unknown_outcome():
+    """An SMSC that binds, takes the submit and falls silent: the SMS may have left."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    got_submit = threading.Event()
+
+    def silent_smsc() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            while True:
+                head = conn.recv(16)
+                if len(head) < 16:
+                    return
+                length, command_id, _, sequence = struct.unpack(">LLLL", head)
+                conn.recv(length - 16)
+                if command_id == 0x00000002:  # bind_transmitter: welcome
+                    resp = smpp.make_pdu("bind_transmitter_resp", client=None, system_id="silent")
+                    resp.sequence = sequence
+                    conn.sendall(resp.generate())
+                elif command_id == 0x00000004:  # submit_sm: taken, never answered
+                    got_submit.set()
+
+    threading.Thread(target=silent_smsc, daemon=True).start()
+    try:
+        gw = gateway(listener.getsockname()[1], timeout="0.5")
+        with pytest.raises(OutcomeUnknown, match="no answer"):
+            gw.send(sms(phone(), "code 5"), message_id=new_id())
+        assert got_submit.is_set()
+    finally:
+        listener.close()
