@@ -129,8 +129,8 @@ class SmppGateway:
             for part in segments.parts:
                 self._submit(connection, message.to, part, segments.data_coding, segments.esm_class)
                 accepted += 1
-        except _Refused as exc:
-            self._drop(polite=True)
+        except _Refused as exc:  # a clean answer: the bind stays good for the next message
+            self._local.used_at = time.monotonic()
             text = f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
             if accepted:
                 raise OutcomeUnknown(f"{text}, after {accepted} left") from exc
