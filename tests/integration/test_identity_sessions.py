@@ -1,9 +1,10 @@
-"""Sign-in, tokens, refresh rotation, sign-out, revoke-all and throttling on the real Mongo."""
+"""Sign-in, tokens, refresh rotation, sign-out, the list of one's sessions, revoke-all and throttling
+on the real Mongo."""
 
 from __future__ import annotations
 
 import pytest
-from identity_support import PASSWORD, bearer, registration, settings_for
+from identity_support import PASSWORD, bearer, registration, settings_for, sign_up
 
 pytestmark = pytest.mark.integration
 
@@ -13,9 +14,14 @@ def settings(service_env):
     return settings_for(service_env, IDENTITY_THROTTLE_LOGIN_FREE="3", IDENTITY_THROTTLE_BASE_SECONDS="60")
 
 
-def sign_in(client, login, password=PASSWORD, ip="203.0.113.7"):
+def sign_in(
+    client, login, password=PASSWORD, ip="203.0.113.7", agent="Mozilla/5.0 (X11; Linux) Firefox/140.0"
+):
     return client.post(
-        "/api/v1/sessions", json={"login": login, "password": password}, environ_base={"REMOTE_ADDR": ip}
+        "/api/v1/sessions",
+        json={"login": login, "password": password},
+        environ_base={"REMOTE_ADDR": ip},
+        headers={"User-Agent": agent},
     )
 
 
@@ -92,6 +98,77 @@ def test_sign_out_ends_only_the_current_session(client, account):
         == 401
     )
     assert client.get("/api/v1/me", headers=bearer(phone["access_token"])).status_code == 200
+
+
+def sessions_seen(client, tokens):
+    reply = client.get("/api/v1/sessions", headers=bearer(tokens["access_token"]))
+    assert reply.status_code == 200
+    return reply.json["sessions"]
+
+
+def test_a_subscriber_sees_each_signed_in_device_most_recent_first(client, account):
+    laptop = sign_in(client, account["login"], ip="203.0.113.10", agent="Firefox on the laptop").json
+    phone = sign_in(client, account["login"], ip="198.51.100.20", agent="Kabinet app on the phone").json
+    seen = sessions_seen(client, laptop)
+    assert [(s["ip"], s["user_agent"], s["current"]) for s in seen] == [
+        ("198.51.100.20", "Kabinet app on the phone", False),
+        ("203.0.113.10", "Firefox on the laptop", True),
+    ]
+    assert seen[0]["created_at"] == seen[0]["last_active_at"]
+    # a refresh marks the laptop's session active again: it comes first now
+    renewed = client.post("/api/v1/sessions/refresh", json={"refresh_token": laptop["refresh_token"]}).json
+    again = client.post("/api/v1/sessions/refresh", json={"refresh_token": renewed["refresh_token"]}).json
+    first = sessions_seen(client, phone)[0]
+    assert (first["ip"], first["current"]) == ("203.0.113.10", False)
+    assert first["last_active_at"] > first["created_at"]
+    assert [s["current"] for s in sessions_seen(client, again)] == [True, False]
+
+
+def test_ending_another_devices_session_stops_its_tokens_at_once(client, runtime, account):
+    laptop = sign_in(client, account["login"]).json
+    lost_phone = sign_in(client, account["login"], ip="198.51.100.99").json
+    [phone_session] = [s for s in sessions_seen(client, laptop) if not s["current"]]
+    ended = client.delete(
+        f"/api/v1/sessions/{phone_session['session_id']}", headers=bearer(laptop["access_token"])
+    )
+    assert ended.status_code == 204
+    assert client.get("/api/v1/me", headers=bearer(lost_phone["access_token"])).status_code == 401
+    refreshed = client.post("/api/v1/sessions/refresh", json={"refresh_token": lost_phone["refresh_token"]})
+    assert refreshed.status_code == 401
+    assert [s["current"] for s in sessions_seen(client, laptop)] == [True]
+    revoked = events_of(runtime, "SessionsRevoked")[-1].payload
+    assert (revoked["session_id"], revoked["reason"]) == (phone_session["session_id"], "logout")
+    again = client.delete(
+        f"/api/v1/sessions/{phone_session['session_id']}", headers=bearer(laptop["access_token"])
+    )
+    assert again.status_code == 404 and again.json["type"].endswith("not-found")
+
+
+def test_nobody_ends_or_sees_another_subscribers_sessions(client, runtime, account):
+    other = sign_up(client, runtime)
+    mine = sign_in(client, account["login"]).json
+    theirs = sign_in(client, other["login"]).json
+    [their_session] = sessions_seen(client, theirs)
+    stranger = client.delete(
+        f"/api/v1/sessions/{their_session['session_id']}", headers=bearer(mine["access_token"])
+    )
+    assert stranger.status_code == 404
+    assert client.get("/api/v1/me", headers=bearer(theirs["access_token"])).status_code == 200
+    assert their_session["session_id"] not in [s["session_id"] for s in sessions_seen(client, mine)]
+
+
+def test_sign_out_everywhere_else_keeps_only_this_session(client, runtime, account):
+    here = sign_in(client, account["login"]).json
+    elsewhere = [sign_in(client, account["login"], ip=f"198.51.100.{n}").json for n in (1, 2)]
+    reply = client.delete("/api/v1/sessions/others", headers=bearer(here["access_token"]))
+    assert reply.status_code == 200 and reply.json == {"ended": 2}
+    for tokens in elsewhere:
+        assert client.get("/api/v1/me", headers=bearer(tokens["access_token"])).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(here["access_token"])).status_code == 200
+    assert [s["current"] for s in sessions_seen(client, here)] == [True]
+    reasons = [e.payload["reason"] for e in events_of(runtime, "SessionsRevoked")]
+    assert reasons == ["logout", "logout"]
+    assert client.delete("/api/v1/sessions/others", headers=bearer(here["access_token"])).json == {"ended": 0}
 
 
 def test_a_password_change_ends_every_session_and_the_new_password_works(client, runtime, account):

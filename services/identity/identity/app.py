@@ -53,6 +53,7 @@ ERRORS: dict[type[Exception], ProblemSpec] = {
     d.CurrentPasswordWrong: _INVALID,
     d.AccountNotFound: ProblemSpec(404, "not-found", "Not found"),
     d.ServiceNotFound: ProblemSpec(404, "not-found", "No such service link"),
+    d.SessionNotFound: ProblemSpec(404, "not-found", "No such session"),
     d.AccountNotActive: ProblemSpec(409, "account-not-active", "The account is not active"),
     Throttled: ProblemSpec(
         429,

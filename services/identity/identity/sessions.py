@@ -6,7 +6,9 @@ leaked: the whole family is revoked. Expiry is checked in code (no TTL indexes h
 
 A sign-in writes one document: the session keeps its first refresh token (`first_refresh`),
 whose clear form `<session id>.<secret>` says which session to look in; each later token
-has a document of its own in `refresh_tokens`.
+has a document of its own in `refresh_tokens`. The session also keeps where it was opened
+(IP, user agent) and, renewed at each refresh, when it was last active and when it expires,
+for the subscriber's list of sessions.
 """
 
 from __future__ import annotations
@@ -45,6 +47,18 @@ class Grant:
     refresh_token: str
 
 
+@dataclass(frozen=True)
+class SessionInfo:
+    """A live session as its owner sees it in the list."""
+
+    session_id: str
+    created_at: datetime
+    last_active_at: datetime
+    ip: str | None
+    user_agent: str | None
+
+
+USER_AGENT_MAX = 300  # characters of a user agent kept with a session
 FIRST = "."  # separates a first token's session id from its secret (not in the token_urlsafe alphabet)
 
 
@@ -65,7 +79,14 @@ class SessionStore:
         self._sessions.create_index([("account_id", ASCENDING)])
         self._tokens.create_index([("session_id", ASCENDING)])
 
-    def open(self, account_id: str, *, now: datetime | None = None) -> Grant:
+    def open(
+        self,
+        account_id: str,
+        *,
+        now: datetime | None = None,
+        ip: str | None = None,
+        user_agent: str | None = None,
+    ) -> Grant:
         """Start a session with its first refresh token (one insert)."""
         now = now or datetime.now(UTC)
         session_id = str(uuid.uuid4())
@@ -78,6 +99,10 @@ class SessionStore:
                 "created_at": now,
                 "revoked_at": None,
                 "first_refresh": first,
+                "last_active_at": now,
+                "expires_at": now + self._ttl,
+                "ip": ip,
+                "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None,
             }
         )
         return Grant(account_id, session_id, token)
@@ -114,15 +139,22 @@ class SessionStore:
                 self.revoke(spent["session_id"], now=now)
                 raise RefreshReused(spent["account_id"], spent["session_id"])
             raise RefreshInvalid("unknown refresh token")
-        if doc["expires_at"] <= now or not self.is_live(doc["session_id"]):
+        if doc["expires_at"] <= now or not self._renew(doc["session_id"], now):
             raise RefreshInvalid("the session ended")
         return str(doc["account_id"]), str(doc["session_id"])
+
+    def _renew(self, session_id: str, now: datetime) -> bool:
+        """Note a refresh on its session (last active, expiry: the new token's); whether it is live.
+        The same one round trip as reading it."""
+        renewed = {"$set": {"last_active_at": now, "expires_at": now + self._ttl}}
+        doc = self._sessions.find_one_and_update({"_id": session_id}, renewed)  # FerretDB: no projection
+        return doc is not None and doc.get("revoked_at") is None
 
     def _spend_first(self, session_id: str, digest: str, now: datetime) -> str:
         """Spend a session's first token: its account (the session document says if it is live)."""
         doc = self._sessions.find_one_and_update(
             {"_id": session_id, "first_refresh.digest": digest, "first_refresh.spent_at": None},
-            {"$set": {"first_refresh.spent_at": now}},
+            {"$set": {"first_refresh.spent_at": now, "last_active_at": now, "expires_at": now + self._ttl}},
         )
         if doc is None:
             session = self._sessions.find_one({"_id": session_id})
@@ -149,6 +181,22 @@ class SessionStore:
             {"_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": now or datetime.now(UTC)}}
         )
         return res.modified_count > 0
+
+    def live(self, account_id: str, *, now: datetime | None = None) -> list[SessionInfo]:
+        """The account's sessions not ended nor expired, the most recently active first."""
+        now = now or datetime.now(UTC)
+        out = []
+        for doc in self._sessions.find({"account_id": account_id, "revoked_at": None}):
+            if doc.get("expires_at", doc["created_at"] + self._ttl) <= now:
+                continue
+            at = doc.get("last_active_at") or doc["created_at"]
+            out.append(SessionInfo(doc["_id"], doc["created_at"], at, doc.get("ip"), doc.get("user_agent")))
+        return sorted(out, key=lambda s: s.last_active_at, reverse=True)
+
+    def owner(self, session_id: str) -> str | None:
+        """The account a live session belongs to (None: ended or unknown)."""
+        doc = self._sessions.find_one({"_id": session_id}, projection=["account_id", "revoked_at"])
+        return str(doc["account_id"]) if doc is not None and doc.get("revoked_at") is None else None
 
     def revoke_all(self, account_id: str, *, before: datetime, now: datetime | None = None) -> int:
         """End every session of the account started before `before` (idempotent)."""

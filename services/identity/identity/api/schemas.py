@@ -135,3 +135,20 @@ class TokensOut(Schema):
     refresh_token = fields.String()
     token_type = fields.String()
     expires_in = fields.Integer()
+
+
+class SessionOut(Schema):
+    session_id = fields.String(metadata={"description": "End it with `DELETE /api/v1/sessions/{session_id}`"})
+    created_at = fields.DateTime(metadata={"description": "When the sign-in opened it"})
+    last_active_at = fields.DateTime(metadata={"description": "Its sign-in or latest token refresh"})
+    ip = fields.String(allow_none=True, metadata={"description": "Where it was opened from"})
+    user_agent = fields.String(allow_none=True, metadata={"description": "The browser or app that opened it"})
+    current = fields.Boolean(metadata={"description": "The session of this request's access token"})
+
+
+class SessionsOut(Schema):
+    sessions = fields.List(fields.Nested(SessionOut), metadata={"description": "Most recently active first"})
+
+
+class SessionsEndedOut(Schema):
+    ended = fields.Integer(metadata={"description": "How many sessions ended"})

@@ -14,6 +14,7 @@ from identity.domain.errors import (
     PasswordMismatch,
     ResetNotRequested,
     ServiceNotFound,
+    SessionNotFound,
     WeakPassword,
 )
 from identity.domain.messages import (
@@ -85,6 +86,7 @@ __all__ = [
     "RequestPasswordReset",
     "ResetNotRequested",
     "ServiceNotFound",
+    "SessionNotFound",
     "WeakPassword",
     "check_sign_in",
     "decide",

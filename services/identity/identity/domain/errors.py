@@ -50,6 +50,10 @@ class ServiceNotFound(DomainError):
     """No such service link of the caller's (another subscriber's, removed or unknown)."""
 
 
+class SessionNotFound(DomainError):
+    """No such live session of the caller's (another subscriber's, ended or unknown)."""
+
+
 class AccountNotActive(DomainError):
     """The command needs an active account."""
 

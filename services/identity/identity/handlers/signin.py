@@ -1,4 +1,4 @@
-"""Sign-in, refresh, sign-out and bearer authentication."""
+"""Sign-in, refresh, sign-out, the subscriber's list of sessions and bearer authentication."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def sign_in(gw: Gateway, login: str, password: str, audit: Audit) -> Tokens:
         raise
     if f"login:{key}" in counted:  # no counter, nothing to forget: no round trip
         gw.throttle.clear(f"login:{key}")
-    grant = gw.sessions.open(account.account_id)
+    grant = gw.sessions.open(account.account_id, ip=audit.ip, user_agent=audit.user_agent)
     gw.accounts.record(
         "LoginSucceeded",
         {"account_id": account.account_id, "session_id": grant.session_id, **audit_fields(audit)},
@@ -97,9 +97,39 @@ def refresh(gw: Gateway, refresh_token: str, audit: Audit) -> Tokens:
 
 def sign_out(gw: Gateway, claims: AccessClaims, audit: Audit) -> None:
     """End the caller's session."""
-    if gw.sessions.revoke(claims.session_id):
-        revoked = {"account_id": claims.account_id, "session_id": claims.session_id, "reason": "logout"}
-        gw.accounts.record("SessionsRevoked", revoked | audit_fields(audit))
+    _log_out(gw, claims.account_id, claims.session_id, audit)
+
+
+def sessions_of(gw: Gateway, claims: AccessClaims) -> list[dict[str, object]]:
+    """The caller's live sessions, the most recently active first; `current` marks the caller's."""
+    return [
+        {**vars(info), "current": info.session_id == claims.session_id}
+        for info in gw.sessions.live(claims.account_id)
+    ]
+
+
+def end_session(gw: Gateway, claims: AccessClaims, session_id: str, audit: Audit) -> None:
+    """End one of the caller's sessions (another device's, or this one); `SessionNotFound` for a
+    session that is not the caller's or has ended."""
+    if gw.sessions.owner(session_id) != claims.account_id or not _log_out(
+        gw, claims.account_id, session_id, audit
+    ):
+        raise d.SessionNotFound("No such session.")
+
+
+def end_other_sessions(gw: Gateway, claims: AccessClaims, audit: Audit) -> int:
+    """Sign out everywhere but here; how many sessions ended."""
+    others = [s.session_id for s in gw.sessions.live(claims.account_id) if s.session_id != claims.session_id]
+    return sum(_log_out(gw, claims.account_id, session_id, audit) for session_id in others)
+
+
+def _log_out(gw: Gateway, account_id: str, session_id: str, audit: Audit) -> bool:
+    """Revoke one session and record it, by its owner's hand; whether it was live."""
+    if not gw.sessions.revoke(session_id):
+        return False
+    revoked = {"account_id": account_id, "session_id": session_id, "reason": "logout"}
+    gw.accounts.record("SessionsRevoked", revoked | audit_fields(audit))
+    return True
 
 
 def authenticate(gw: Gateway, authorization: str | None) -> AccessClaims:
