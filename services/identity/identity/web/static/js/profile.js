@@ -1,7 +1,9 @@
-// Profile: personal data, contacts with confirmed badges, contact change with a code, password change.
+// Profile: personal data, contacts with confirmed badges, contact change with a code, password change,
+// and where the subscriber is signed in (devices.js).
 import { LANG, api, busy, checkRequired, clearErrors, codeProblem, fieldError, holdButton, problemText, requireSession, session, showAlert, showErrors, t, values } from "./core.js";
 import { regionName } from "./regions.js";
 import { attachStrength } from "./strength.js";
+import { showSessions } from "./devices.js";
 
 const LOCALE = LANG === "ru" ? "ru-RU" : "en-GB";
 const CHANNEL = { phone: "sms", email: "email" };
@@ -13,7 +15,10 @@ let me = null;
 if (requireSession()) {
   attachStrength(passwordForm, "new_password", { confirmation: "new_password_confirmation" });
   me = await loadMe();
-  if (me) render(me);
+  if (me) {
+    render(me);
+    showSessions();
+  }
   contactsForm.addEventListener("submit", changeContacts);
   passwordForm.addEventListener("submit", changePassword);
 }

@@ -1,0 +1,93 @@
+"""Where the subscriber is signed in, in the web UI: a laptop sees the phone's session and ends it.
+
+Two browsers (own storage each) on the e2e suite; screenshots in .run/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import expect
+from web_support import DESKTOP, PHONE, chromium, code_in, open_browser, person
+
+pytestmark = pytest.mark.e2e
+__all__ = ["chromium"]  # the browser fixture
+
+
+@pytest.fixture
+def subscriber(stack) -> dict[str, Any]:
+    """Someone registered and confirmed through the API."""
+    someone = person()
+    body = {
+        **{k: v for k, v in someone.items() if k != "region_name"},
+        "password_confirmation": someone["password"],
+        "confirm_via": "sms",
+    }
+    created = requests.post(f"{stack.gateway}/api/v1/registrations", json=body, timeout=30)
+    assert created.status_code == 201, created.text
+    confirm = {
+        "account_id": created.json()["account_id"],
+        "channel": "sms",
+        "code": code_in(stack, someone["phone"]),
+    }
+    assert requests.post(f"{stack.gateway}/api/v1/confirmations", json=confirm, timeout=30).ok
+    return someone
+
+
+def log_in(ui: Any, me: dict[str, Any]) -> None:
+    page = ui.page
+    page.goto("/login")
+    page.get_by_label("Логин", exact=True).fill(me["login"])
+    page.get_by_label("Пароль", exact=True).fill(me["password"])
+    page.get_by_label("Пароль", exact=True).press("Enter")
+    expect(page.get_by_role("heading", name="Мои услуги")).to_be_visible()
+
+
+def test_a_laptop_sees_the_phones_session_and_signs_it_out(chromium, stack, subscriber):
+    laptop, phone = open_browser(chromium, stack, DESKTOP), open_browser(chromium, stack, PHONE)
+    try:
+        log_in(phone, subscriber)
+        log_in(laptop, subscriber)
+        page = laptop.page
+        page.get_by_role("link", name="Профиль").click()
+        sessions = page.locator("#sessions li")
+        expect(sessions).to_have_count(2)
+        expect(sessions.first.locator(".badge.current")).to_have_text("это устройство")  # most recent first
+        expect(sessions.nth(1)).to_contain_text("IP 127.0.0.1")
+        laptop.shot("30-profile-sessions")
+
+        sessions.nth(1).get_by_role("button", name="Завершить").click()
+        expect(page.locator("#sessions-status")).to_have_text("Сеанс завершён.")
+        expect(sessions).to_have_count(1)
+        expect(page.get_by_role("button", name="Выйти на всех других устройствах")).to_be_hidden()
+
+        phone.page.reload()  # the phone's tokens stopped working at once
+        expect(phone.page).to_have_url(re.compile(r"/login"))
+    finally:
+        laptop.close()
+        phone.close()
+
+
+def test_sign_out_on_every_other_device_keeps_this_one(chromium, stack, subscriber):
+    browsers = [open_browser(chromium, stack, DESKTOP) for _ in range(3)]
+    try:
+        for ui in browsers:
+            log_in(ui, subscriber)
+        page = browsers[-1].page
+        page.get_by_role("link", name="Профиль").click()
+        expect(page.locator("#sessions li")).to_have_count(3)
+        page.get_by_role("button", name="Выйти на всех других устройствах").click()
+        expect(page.locator("#sessions-status")).to_have_text("Завершено сеансов: 2.")
+        expect(page.locator("#sessions li")).to_have_count(1)
+        for other in browsers[:-1]:
+            other.page.reload()
+            expect(other.page).to_have_url(re.compile(r"/login"))
+        page.reload()
+        expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
+        expect(page.locator("#sessions-status")).to_have_text("Вход выполнен только на этом устройстве.")
+    finally:
+        for ui in browsers:
+            ui.close()
