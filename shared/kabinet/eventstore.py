@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -131,13 +131,9 @@ class EventStore:
             while len(self._heads) > HEADS_KEPT:
                 self._heads.popitem(last=False)
 
-    def unpublished(self, limit: int, *, skip: Sequence[str] = ()) -> list[Doc]:
-        """The oldest appends not yet confirmed by Kafka, in append order, but those in `skip`
-        (published, their marks not written yet)."""
-        query: dict[str, Any] = {"published": False}
-        if skip:
-            query["_id"] = {"$nin": list(skip)}
-        return list(self._events.find(query).sort("seq", ASCENDING).limit(limit))
+    def unpublished(self, limit: int) -> list[Doc]:
+        """The oldest appends not yet confirmed by Kafka, in append order."""
+        return list(self._events.find({"published": False}).sort("seq", ASCENDING).limit(limit))
 
     def mark_published(self, ids: list[str]) -> None:
         """Record that Kafka acknowledged these appends.

@@ -3,13 +3,6 @@
 A crash after Kafka acknowledged but before the mark re-sends the batch: a duplicate,
 which consumers absorb; never a loss. One relay per service holds a lease in Mongo so
 two relays never interleave a stream's events.
-
-Running (`run`), the relay marks in arrears: what it published is remembered and left out of
-its next reads, and marked in one bulk once `mark_bulk` appends are waiting or the oldest has
-waited `mark_after` seconds (and when it stops or loses its lease). A chain of services at a
-steady trickle otherwise paid a mark per append on every hop: with a doorbell, most batches
-are one append. The cost is the same as a crash's: a relay that dies re-sends what it had not
-marked yet, up to `mark_after` of appends.
 """
 
 from __future__ import annotations
@@ -26,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from kabinet.contracts.codec import encode_stored
 from kabinet.doorbell import Door
-from kabinet.eventstore import MARK_BULK, EventStore, to_envelope
+from kabinet.eventstore import EventStore, to_envelope
 from kabinet.mongo import Doc
 
 log = logging.getLogger(__name__)
@@ -83,30 +76,14 @@ class Lease:
 class OutboxRelay:
     """Moves appends from the event store to Kafka."""
 
-    def __init__(
-        self,
-        store: EventStore,
-        producer: Producer,
-        *,
-        batch_size: int = 500,
-        mark_bulk: int = MARK_BULK,
-        mark_after: float = 0.25,
-    ) -> None:
+    def __init__(self, store: EventStore, producer: Producer, *, batch_size: int = 500) -> None:
         self._store = store
         self._producer = producer
         self._batch = batch_size
-        self._mark_bulk, self._mark_after = mark_bulk, mark_after
-        self._unmarked: dict[str, float] = {}  # published, not marked yet: _id → monotonic time
 
     def publish_pending(self, timeout: float = 30.0) -> int:
         """Publish one batch with `acks=all`, mark it sent; the number published."""
-        published = self._publish(timeout)
-        self._mark(force=True)
-        return published
-
-    def _publish(self, timeout: float = 30.0) -> int:
-        """Publish the next batch (leaving out what was published and not marked yet)."""
-        docs = self._store.unpublished(self._batch, skip=list(self._unmarked))
+        docs = self._store.unpublished(self._batch)
         if not docs:
             return 0
         futures = []
@@ -118,23 +95,8 @@ class OutboxRelay:
         self._producer.flush(timeout)
         for f in futures:
             f.get(timeout=timeout)  # raises if any send failed: nothing is marked
-        now = time.monotonic()
-        for doc in docs:
-            self._unmarked.setdefault(doc["_id"], now)
+        self._store.mark_published([d["_id"] for d in docs])
         return len(docs)
-
-    def _mark(self, *, force: bool = False) -> None:
-        """Mark what was published, when due (or now, `force`)."""
-        if self._unmarked and (force or self._mark_due_in() <= 0 or len(self._unmarked) >= self._mark_bulk):
-            self._store.mark_published(list(self._unmarked))
-            self._unmarked.clear()
-
-    def _mark_due_in(self, longest: float = float("inf")) -> float:
-        """Seconds until the waiting marks are due (`longest` when none wait)."""
-        if not self._unmarked:
-            return longest
-        oldest = next(iter(self._unmarked.values()))
-        return min(longest, max(0.0, oldest + self._mark_after - time.monotonic()))
 
     def run(
         self,
@@ -155,26 +117,21 @@ class OutboxRelay:
         first event after a quiet spell waits for, on every hop of a chain of services.
         """
         pause, empty_for = idle_sleep, 0.0
-        try:
-            while not stop.is_set():
-                if not lease.acquire():
-                    self._mark(force=True)  # what it published is published: the next holder skips it
-                    stop.wait(1.0)
-                    continue
-                published = self._publish()
-                self._mark()
-                if published >= self._batch:
-                    continue  # more are waiting
-                if door is not None:
-                    door.wait(self._mark_due_in(door_idle))  # rings during the batch wake it at once
-                    continue
-                if published > 0:
-                    pause, empty_for = idle_sleep, 0.0
-                    continue
-                stop.wait(self._mark_due_in(pause))
-                empty_for += pause
-                if empty_for >= 1.0:
-                    pause = min(pause * 2, idle_max)
-        finally:
-            self._mark(force=True)
-            lease.release()
+        while not stop.is_set():
+            if not lease.acquire():
+                stop.wait(1.0)
+                continue
+            published = self.publish_pending()
+            if published >= self._batch:
+                continue  # more are waiting
+            if door is not None:
+                door.wait(door_idle)  # rings during the batch wake it at once
+                continue
+            if published > 0:
+                pause, empty_for = idle_sleep, 0.0
+                continue
+            stop.wait(pause)
+            empty_for += pause
+            if empty_for >= 1.0:
+                pause = min(pause * 2, idle_max)
+        lease.release()

@@ -54,13 +54,10 @@ class FakeDoor:
         return True
 
 
-class NoStore:
-    """Nothing to mark: the fake outbox's batches are not remembered."""
-
-
 def relay_over(outbox: Pending, batch_size: int = 500) -> OutboxRelay:
-    relay = OutboxRelay(NoStore(), producer=None, batch_size=batch_size)  # type: ignore[arg-type]
-    relay._publish = outbox.publish_pending  # type: ignore[method-assign]
+    relay = OutboxRelay.__new__(OutboxRelay)
+    relay._batch = batch_size
+    relay.publish_pending = outbox.publish_pending  # type: ignore[method-assign]
     return relay
 
 
