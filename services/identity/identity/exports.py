@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
@@ -19,6 +20,7 @@ SECURITY_EVENTS = (
     "PasswordChanged",
     "PasswordResetRequested",
 )
+SIGN_IN_SKEW = timedelta(seconds=5)  # the event is stamped just after its session was opened
 _SHOWN = ("reason", "ip", "user_agent", "session_id", "channel", "locked_until")
 
 
@@ -37,6 +39,23 @@ class ExportReader:
             env = open_envelope(to_envelope(doc))
             shown = {k: env.payload.get(k) for k in _SHOWN if env.payload.get(k) is not None}
             out.append({"event": env.event_type, "at": env.occurred_at.isoformat(), **shown})
+        return out
+
+    def sign_ins(self, account_id: str, since: datetime) -> dict[str, dict[str, str | None]]:
+        """Where each session opened since `since` was opened: session id → `{ip, user_agent}`,
+        from the account's LoginSucceeded events (sealed; opened here)."""
+        query = {
+            "payload.account_id": account_id,
+            "event_type": "LoginSucceeded",
+            "occurred_at": {"$gte": since - SIGN_IN_SKEW},
+        }
+        out = {}
+        for doc in self._events.find(query):
+            payload = open_envelope(to_envelope(doc)).payload
+            out[str(payload["session_id"])] = {
+                "ip": payload.get("ip"),
+                "user_agent": payload.get("user_agent"),
+            }
         return out
 
     def notifications(self, account_id: str) -> list[dict[str, Any]]:

@@ -6,9 +6,9 @@ leaked: the whole family is revoked. Expiry is checked in code (no TTL indexes h
 
 A sign-in writes one document: the session keeps its first refresh token (`first_refresh`),
 whose clear form `<session id>.<secret>` says which session to look in; each later token
-has a document of its own in `refresh_tokens`. The session also keeps where it was opened
-(IP, user agent) and, renewed at each refresh, when it was last active and when it expires,
-for the subscriber's list of sessions.
+has a document of its own in `refresh_tokens`. The session also keeps, renewed at each
+refresh, when it was last active and when it expires, for the subscriber's list of sessions
+(where each was opened is read from the sealed audit trail: no IP in clear here).
 """
 
 from __future__ import annotations
@@ -54,11 +54,8 @@ class SessionInfo:
     session_id: str
     created_at: datetime
     last_active_at: datetime
-    ip: str | None
-    user_agent: str | None
 
 
-USER_AGENT_MAX = 300  # characters of a user agent kept with a session
 FIRST = "."  # separates a first token's session id from its secret (not in the token_urlsafe alphabet)
 
 
@@ -79,14 +76,7 @@ class SessionStore:
         self._sessions.create_index([("account_id", ASCENDING)])
         self._tokens.create_index([("session_id", ASCENDING)])
 
-    def open(
-        self,
-        account_id: str,
-        *,
-        now: datetime | None = None,
-        ip: str | None = None,
-        user_agent: str | None = None,
-    ) -> Grant:
+    def open(self, account_id: str, *, now: datetime | None = None) -> Grant:
         """Start a session with its first refresh token (one insert)."""
         now = now or datetime.now(UTC)
         session_id = str(uuid.uuid4())
@@ -101,8 +91,6 @@ class SessionStore:
                 "first_refresh": first,
                 "last_active_at": now,
                 "expires_at": now + self._ttl,
-                "ip": ip,
-                "user_agent": (user_agent or "")[:USER_AGENT_MAX] or None,
             }
         )
         return Grant(account_id, session_id, token)
@@ -190,7 +178,7 @@ class SessionStore:
             if doc.get("expires_at", doc["created_at"] + self._ttl) <= now:
                 continue
             at = doc.get("last_active_at") or doc["created_at"]
-            out.append(SessionInfo(doc["_id"], doc["created_at"], at, doc.get("ip"), doc.get("user_agent")))
+            out.append(SessionInfo(doc["_id"], doc["created_at"], at))
         return sorted(out, key=lambda s: s.last_active_at, reverse=True)
 
     def owner(self, session_id: str) -> str | None:

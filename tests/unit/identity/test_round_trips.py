@@ -49,7 +49,7 @@ class FakeThrottle:
 
 
 class FakeSessions:
-    def open(self, account_id: str, **_where: str | None) -> Grant:
+    def open(self, account_id: str) -> Grant:
         return Grant(account_id, str(uuid.uuid4()), "refresh")
 
 

@@ -56,7 +56,7 @@ def sign_in(gw: Gateway, login: str, password: str, audit: Audit) -> Tokens:
         raise
     if f"login:{key}" in counted:  # no counter, nothing to forget: no round trip
         gw.throttle.clear(f"login:{key}")
-    grant = gw.sessions.open(account.account_id, ip=audit.ip, user_agent=audit.user_agent)
+    grant = gw.sessions.open(account.account_id)
     gw.accounts.record(
         "LoginSucceeded",
         {"account_id": account.account_id, "session_id": grant.session_id, **audit_fields(audit)},
@@ -101,10 +101,18 @@ def sign_out(gw: Gateway, claims: AccessClaims, audit: Audit) -> None:
 
 
 def sessions_of(gw: Gateway, claims: AccessClaims) -> list[dict[str, object]]:
-    """The caller's live sessions, the most recently active first; `current` marks the caller's."""
+    """The caller's live sessions, the most recently active first, each with where it was opened
+    (its LoginSucceeded's IP and user agent); `current` marks the caller's."""
+    live = gw.sessions.live(claims.account_id)
+    since = min((info.created_at for info in live), default=None)
+    where = gw.exports.sign_ins(claims.account_id, since) if since else {}
     return [
-        {**vars(info), "current": info.session_id == claims.session_id}
-        for info in gw.sessions.live(claims.account_id)
+        {
+            **vars(info),
+            **where.get(info.session_id, {"ip": None, "user_agent": None}),
+            "current": info.session_id == claims.session_id,
+        }
+        for info in live
     ]
 
 
