@@ -3,6 +3,7 @@
     .venv/bin/python -m tests.bench.bench_notify_latency                       # 50/s for 20 s
     .venv/bin/python -m tests.bench.bench_notify_latency --rate 20 --seconds 10
     .venv/bin/python -m tests.bench.bench_notify_latency --profile             # + pyinstrument reports
+    .venv/bin/python -m tests.bench.bench_notify_latency --sms smpp           # SMS over SMPP to the dev SMSC
 
 Drives the event side directly (no gateway, no bcrypt): identity-like `UserRegistered` envelopes
 (a fresh account, phone and email each) are appended to `kabinet.accounts.events` at a steady
@@ -87,7 +88,7 @@ def proc_stat(pid: int) -> tuple[float, float] | None:
 class Suite:
     """The processes between the accounts topic and the inbox, in their own namespace."""
 
-    def __init__(self, kafka: str, mongo: str, *, profile: bool) -> None:
+    def __init__(self, kafka: str, mongo: str, *, profile: bool, sms: str = "http") -> None:
         self.services = _load("kabinet_deploy_services", ROOT / "deploy" / "services.py")
         self.run = uuid.uuid4().hex[:8]
         harness = _load("kabinet_e2e_harness", ROOT / "tests" / "e2e" / "conftest.py")
@@ -103,6 +104,10 @@ class Suite:
             **{f"{svc}_MONGO_DB": f"bench_{self.run}_{svc.lower()}" for svc in DBS},
         }
         self.env: dict[str, str] = self.services.suite_env(self.ports, base)
+        if sms == "smpp":  # the notifier's SMPP adapter, to the dev inbox's SMPP sink
+            self.env["NOTIFIER_SMS_GATEWAY_URL"] = (
+                f"smpp://kabinet@127.0.0.1:{self.ports.smpp}?source=Kabinet"
+            )
         self.logs = LOGS / self.run
         self.profile = profile
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -300,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="registrations per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--channel", choices=("sms", "email", "mix"), default="sms")
+    parser.add_argument("--sms", choices=("http", "smpp"), default="http", help="the notifier's SMS adapter")
     parser.add_argument("--profile", action="store_true", help="run the two consumers under pyinstrument")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep topics and databases")
@@ -310,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
 
     os.environ.setdefault("LOG_JSON", "0")
     client = connect(mongo, app_name="bench-notify-latency")
-    suite = Suite(kafka, mongo, profile=args.profile)
+    suite = Suite(kafka, mongo, profile=args.profile, sms=args.sms)
     seal_as_identity(suite.env)
     try:
         print(f"starting {', '.join(NEEDED)} (logs in {suite.logs}) …", flush=True)
@@ -352,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
             "achieved_rate_per_s": round((len(appended) - 1) / span, 1) if span else None,
             "seconds": args.seconds,
             "channels": channels,
+            "sms_adapter": args.sms,
             "events": len(appended),
             "delivered": len(latencies),
             "missing": len(appended) - len(latencies),
