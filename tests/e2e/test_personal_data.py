@@ -223,6 +223,10 @@ def test_export_returns_everything_kabinet_holds_about_the_caller(stack, journey
     events = {e["event"] for e in data["security_events"]}
     assert {"LoginSucceeded", "PasswordChanged", "SessionsRevoked"} <= events
     assert all(e["ip"] == "127.0.0.1" for e in data["security_events"] if e["event"] == "LoginSucceeded")
+    live = api(stack, "GET", "/api/v1/sessions", auth).json()["sessions"]
+    assert [s["session_id"] for s in data["sessions"]] == [
+        s["session_id"] for s in live
+    ]  # the signed-in devices
 
 
 def test_erasure_needs_the_password_re_entered(stack, journey):

@@ -33,6 +33,7 @@ class ExportOut(Schema):
     services = fields.List(fields.Dict())
     notifications = fields.List(fields.Dict())
     security_events = fields.List(fields.Dict())
+    sessions = fields.List(fields.Dict(), metadata={"description": "Signed-in sessions still live"})
 
 
 @blp.route("/me/erasure", methods=["POST"])

@@ -57,4 +57,12 @@ def export(gw: Gateway, account_id: str) -> dict[str, Any]:
         "services": list_services(gw, account_id),
         "notifications": gw.exports.notifications(account_id),
         "security_events": gw.exports.security_events(account_id),
+        "sessions": [
+            {
+                "session_id": info.session_id,
+                "created_at": info.created_at.isoformat(),
+                "last_active_at": info.last_active_at.isoformat(),
+            }
+            for info in gw.sessions.live(account_id)
+        ],
     }
