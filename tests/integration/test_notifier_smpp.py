@@ -3,12 +3,16 @@ on the real Mongo server, and every way a send can end (accepted, refused now or
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+import ssl
 import struct
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from smpplib import consts, smpp
@@ -194,3 +198,50 @@ def test_a_submit_that_is_never_answered_is_an_unknown_outcome():
         assert got_submit.is_set()
     finally:
         listener.close()
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for localhost (and 127.0.0.1) and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )  # fmt: skip
+    cert_path, key_path = directory / "smsc.pem", directory / "smsc.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+def test_smpp_over_tls_checks_the_smscs_certificate(store, tmp_path):
+    cert, key = self_signed(tmp_path)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    sink = SmscSink(store, port=0, tls=server).start()
+    try:
+        to = phone()
+        trusted = SmppGateway(SmppConfig.from_url(f"smpps://kabinet:pw@localhost:{sink.port}?cafile={cert}"))
+        trusted.send(sms(to, "Kabinet: код 402913"), message_id=new_id())
+        assert [m["body"] for m in store.messages(to)] == ["Kabinet: код 402913"]
+        untrusted = SmppGateway(SmppConfig.from_url(f"smpps://kabinet:pw@localhost:{sink.port}"))
+        with pytest.raises(TransientSendError, match="SSLCertVerificationError"):  # the system's CAs: no
+            untrusted.send(sms(to, "code 2"), message_id=new_id())
+        assert len(store.messages(to)) == 1
+    finally:
+        sink.stop()

@@ -21,7 +21,7 @@ from notifier.smpp_gateway import SmppConfig, SmppGateway
 def production_senders(settings: Settings) -> dict[str, Sender]:
     """SMTP for email; for SMS an SMSC over SMPP (an `smpp://` gateway URL) or the HTTP JSON gateway."""
     sms: Sender
-    if settings.sms_gateway_url.startswith("smpp://"):
+    if settings.sms_gateway_url.startswith(("smpp://", "smpps://")):
         sms = SmppGateway(SmppConfig.from_url(settings.sms_gateway_url))
     else:
         sms = HttpSmsGateway(

@@ -1,8 +1,10 @@
 """An SMS provider speaking SMPP 3.4 (smpplib): bound as a transmitter, one `submit_sm` per segment.
 
-Chosen by an `smpp://` gateway URL (`NOTIFIER_SMS_GATEWAY_URL`):
+Chosen by an `smpp://` gateway URL (`NOTIFIER_SMS_GATEWAY_URL`), or `smpps://` for SMPP over TLS
+(the SMSC's certificate checked against the system's CAs, or `cafile`):
 
     smpp://<system_id>:<password>@<host>:<port>?source=Kabinet&system_type=&timeout=5
+    smpps://<system_id>:<password>@<host>:<port>?cafile=/etc/kabinet/smsc-ca.pem
 
 The source is an alphanumeric sender (TON 5) or a number (`+` international, TON 1; else
 TON 0), the destination the E.164 number (TON 1, NPI 1). A long text goes as concatenated
@@ -28,6 +30,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import select
+import socket
+import ssl
 import threading
 import time
 import uuid
@@ -70,13 +74,15 @@ class SmppConfig:
     system_type: str = ""
     source: str = "Kabinet"
     timeout: float = 5.0
+    tls: bool = False
+    cafile: str | None = None  # CAs the SMSC's certificate is checked against (the system's when None)
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0) -> SmppConfig:
-        """`smpp://id:password@host:port?source=…&system_type=…&timeout=…`."""
+        """`smpp[s]://id:password@host:port?source=…&system_type=…&timeout=…&cafile=…`."""
         parts = urlsplit(url)
-        if parts.scheme != "smpp" or not parts.hostname:
-            raise ValueError(f"an SMPP gateway URL is smpp://id:password@host:port, got {url!r}")
+        if parts.scheme not in ("smpp", "smpps") or not parts.hostname:
+            raise ValueError(f"an SMPP gateway URL is smpp[s]://id:password@host:port, got {url!r}")
         query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         return cls(
             host=parts.hostname,
@@ -86,15 +92,32 @@ class SmppConfig:
             system_type=query.get("system_type", ""),
             source=query.get("source", "Kabinet"),
             timeout=float(query.get("timeout", timeout)),
+            tls=parts.scheme == "smpps",
+            cafile=query.get("cafile") or None,
         )
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        """The client's TLS settings for `smpps://` (certificate and host name checked)."""
+        return ssl.create_default_context(cafile=self.cafile) if self.tls else None
 
 
 class _Connection(Client):  # type: ignore[misc]
-    """smpplib's client, plus a look at what the SMSC sent while the connection sat idle."""
+    """smpplib's client, plus a look at what the SMSC sent while the connection sat idle, and TLS
+    that checks the SMSC's host name (smpplib wraps its socket without one)."""
+
+    def _create_socket(self) -> socket.socket:
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        raw.settimeout(self.timeout)
+        if self._ssl_context is None:
+            return raw
+        return self._ssl_context.wrap_socket(raw, server_hostname=self.host)
 
     def pending(self) -> bool:
         """Whether the SMSC sent something (or closed the connection) since the last read."""
-        readable, _, _ = select.select([self._socket], [], [], 0)
+        sock = self._socket
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return True
+        readable, _, _ = select.select([sock], [], [], 0)
         return bool(readable)
 
 
@@ -206,7 +229,12 @@ class SmppGateway:
     def _bind(self) -> _Connection:
         c = self._c
         connection = _Connection(
-            c.host, c.port, timeout=c.timeout, logger_name=CLIENT_LOG, allow_unknown_opt_params=True
+            c.host,
+            c.port,
+            timeout=c.timeout,
+            logger_name=CLIENT_LOG,
+            ssl_context=c.tls_context(),
+            allow_unknown_opt_params=True,
         )
         try:
             connection.connect()
@@ -217,7 +245,8 @@ class SmppGateway:
             raise TransientSendError(f"SMSC refused the bind: {_describe(status)}") from exc
         except (OSError, exceptions.ConnectionError) as exc:
             _close(connection)
-            raise TransientSendError(f"SMSC unreachable: {type(exc).__name__}: {exc}") from exc
+            cause = exc.__context__ or exc  # smpplib reports any failed connect as "Connection refused"
+            raise TransientSendError(f"SMSC unreachable: {type(cause).__name__}: {cause}") from exc
         return connection
 
     def _drop(self, *, polite: bool) -> None:

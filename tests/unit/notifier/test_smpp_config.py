@@ -29,3 +29,9 @@ def test_the_sender_is_alphanumeric_international_or_plain_digits():
     assert _address("Kabinet") == (5, 0, "Kabinet")
     assert _address("+79001234567") == (1, 1, "79001234567")
     assert _address("7242") == (0, 1, "7242")
+
+
+def test_smpps_asks_for_tls_checked_against_the_given_cas():
+    c = SmppConfig.from_url("smpps://id:pw@smsc.example?cafile=/etc/kabinet/smsc-ca.pem")
+    assert (c.tls, c.cafile, c.port) == (True, "/etc/kabinet/smsc-ca.pem", DEFAULT_PORT)
+    assert SmppConfig.from_url("smpp://id@smsc.example").tls_context() is None

@@ -14,6 +14,7 @@ import contextlib
 import logging
 import socket
 import socketserver
+import ssl
 import struct
 import threading
 import time
@@ -80,11 +81,13 @@ class SmscSink:
         system_id: str = "",
         password: str = "",
         refuse: Refusal | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._store, self._address = store, (host, port)
         self._credentials = (system_id, password) if system_id else None
         self._refuse = refuse or (lambda _to: consts.SMPP_ESME_ROK)
         self._parts = _Parts()
+        self._tls = tls  # a server context: SMPP over TLS (a test's SMSC; the dev inbox speaks plain)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._sessions: set[socket.socket] = set()
@@ -101,13 +104,19 @@ class SmscSink:
 
         class Session(socketserver.BaseRequestHandler):
             def handle(self) -> None:
+                conn = self.request
+                if sink._tls is not None:
+                    try:
+                        conn = sink._tls.wrap_socket(conn, server_side=True)
+                    except (ssl.SSLError, OSError):
+                        return  # a client that does not trust us, or does not speak TLS
                 with sink._lock:
-                    sink._sessions.add(self.request)
+                    sink._sessions.add(conn)
                 try:
-                    sink.serve(self.request)
+                    sink.serve(conn)
                 finally:
                     with sink._lock:
-                        sink._sessions.discard(self.request)
+                        sink._sessions.discard(conn)
 
         self._server = _Server(self._address, Session)
         self._thread = threading.Thread(
