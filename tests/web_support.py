@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from support import wait_for
 
 from kabinet import kafka as kafka_clients
@@ -134,6 +135,18 @@ def person(**overrides: Any) -> dict[str, Any]:
         "email": f"anna.{tag}@example.ru",
         **overrides,
     }
+
+
+def register_by_api(stack: Any, someone: dict[str, Any], *, confirm_via: str) -> dict[str, Any]:
+    """Register `someone` (a `person()`) through the gateway's API; the 201 reply's body."""
+    body = {
+        **{k: v for k, v in someone.items() if k != "region_name"},
+        "password_confirmation": someone["password"],
+        "confirm_via": confirm_via,
+    }
+    resp = requests.post(f"{stack.gateway}/api/v1/registrations", json=body, timeout=30)
+    assert resp.status_code == 201, resp.text
+    return dict(resp.json())
 
 
 def code_in(stack: Any, to: str, *, after: int = 0, timeout: float = 30.0) -> str:

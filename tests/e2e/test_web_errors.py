@@ -10,10 +10,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import requests
 from playwright.sync_api import expect
 from support import wait_for
-from web_support import DESKTOP, chromium, open_browser, person
+from web_support import DESKTOP, chromium, open_browser, person, register_by_api
 
 pytestmark = pytest.mark.e2e
 __all__ = ["chromium"]  # the browser fixture
@@ -23,13 +22,7 @@ __all__ = ["chromium"]  # the browser fixture
 def registered(stack) -> dict[str, Any]:
     """Someone who registered through the API and chose to confirm by email (not confirmed yet)."""
     someone = person()
-    body = {
-        **{k: v for k, v in someone.items() if k != "region_name"},
-        "password_confirmation": someone["password"],
-        "confirm_via": "email",
-    }
-    resp = requests.post(f"{stack.gateway}/api/v1/registrations", json=body, timeout=30)
-    assert resp.status_code == 201, resp.text
+    register_by_api(stack, someone, confirm_via="email")
     return someone
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import expect
-from web_support import DESKTOP, PHONE, chromium, code_in, open_browser, person
+from web_support import DESKTOP, PHONE, chromium, code_in, open_browser, person, register_by_api
 
 pytestmark = pytest.mark.e2e
 __all__ = ["chromium"]  # the browser fixture
@@ -21,15 +21,9 @@ __all__ = ["chromium"]  # the browser fixture
 def subscriber(stack) -> dict[str, Any]:
     """Someone registered and confirmed through the API."""
     someone = person()
-    body = {
-        **{k: v for k, v in someone.items() if k != "region_name"},
-        "password_confirmation": someone["password"],
-        "confirm_via": "sms",
-    }
-    created = requests.post(f"{stack.gateway}/api/v1/registrations", json=body, timeout=30)
-    assert created.status_code == 201, created.text
+    created = register_by_api(stack, someone, confirm_via="sms")
     confirm = {
-        "account_id": created.json()["account_id"],
+        "account_id": created["account_id"],
         "channel": "sms",
         "code": code_in(stack, someone["phone"]),
     }
