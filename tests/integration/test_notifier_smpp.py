@@ -93,6 +93,24 @@ def test_one_bind_serves_the_next_messages(store):
         sink.stop()
 
 
+def test_concurrent_senders_share_at_most_the_configured_binds(store):
+    sink = CountingBinds(store, port=0).start()
+    try:
+        gw, to = gateway(sink.port, binds="2"), phone()
+        senders = [
+            threading.Thread(target=gw.send, args=(sms(to, f"notice {n}"),), kwargs={"message_id": new_id()})
+            for n in range(8)
+        ]
+        for t in senders:
+            t.start()
+        for t in senders:
+            t.join(10)
+        assert sorted(m["body"] for m in store.messages(to)) == [f"notice {n}" for n in range(8)]
+        assert 1 <= len(sink.binds) <= 2  # the SMSC never saw more sessions than allowed
+    finally:
+        sink.stop()
+
+
 def test_a_wrong_password_is_a_transient_failure_and_sends_nothing(smsc, store):
     to = phone()
     with pytest.raises(TransientSendError, match="bind"):

@@ -19,10 +19,12 @@ Outcomes, as the delivery reads them (`after_attempt`):
   refused after earlier ones were accepted — `OutcomeUnknown`: SMPP has no request id, so a
   repeat would be a second SMS; such a notice is never resent.
 
-Each sending thread keeps its bound connection for the next message while it is fresher than
-`reuse_seconds` (SMSCs drop idle binds); before reuse, anything the SMSC sent meanwhile is
-read (an `enquire_link` is answered, an `unbind` or a closed socket drops the connection), so
-a connection the SMSC already dropped is never the one a segment is written to.
+At most `binds` sessions are open at once (`binds=2` in the URL; SMSCs cap binds per system_id):
+the sending threads (the consumer's lanes, the retrier) share them, and a thread that finds them
+all busy for the timeout gets a transient error. An idle bind is reused while it is fresher than
+`reuse_seconds` (SMSCs drop idle binds); before reuse, anything the SMSC sent meanwhile is read (an
+`enquire_link` is answered, an `unbind` or a closed socket drops the connection), so a connection
+the SMSC already dropped is never the one a segment is written to.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class SmppConfig:
     system_type: str = ""
     source: str = "Kabinet"
     timeout: float = 5.0
+    binds: int = 2  # SMPP sessions at once (SMSCs cap them per system_id); senders beyond wait
     tls: bool = False
     cafile: str | None = None  # CAs the SMSC's certificate is checked against (the system's when None)
 
@@ -92,6 +95,7 @@ class SmppConfig:
             system_type=query.get("system_type", ""),
             source=query.get("source", "Kabinet"),
             timeout=float(query.get("timeout", timeout)),
+            binds=max(1, int(query.get("binds", 2))),
             tls=parts.scheme == "smpps",
             cafile=query.get("cafile") or None,
         )
@@ -139,34 +143,43 @@ class SmppGateway:
     def __init__(self, config: SmppConfig, *, reuse_seconds: float = 20.0) -> None:
         self._c = config
         self._reuse = reuse_seconds
-        self._local = threading.local()
         self._source = _address(config.source)
+        self._slots = threading.BoundedSemaphore(config.binds)  # binds open at once, busy or idle
+        self._idle: list[tuple[_Connection, float]] = []  # bound, not in use: (connection, last used)
+        self._lock = threading.Lock()
 
     def send(self, message: Message, *, message_id: str) -> None:
-        """Submit every segment of one SMS; the segments of one message share a reference
-        taken from its notification id."""
+        """Submit every segment of one SMS on one of the binds; the segments of one message share a
+        reference taken from its notification id."""
         segments = split(message.text, ref=uuid.UUID(message_id).int & 0xFF)
-        connection = self._connection()
-        accepted = 0
+        if not self._slots.acquire(timeout=self._c.timeout):
+            raise TransientSendError(f"all {self._c.binds} SMPP binds stayed busy for {self._c.timeout:g} s")
         try:
-            for part in segments.parts:
-                self._submit(connection, message.to, part, segments.data_coding, segments.esm_class)
-                accepted += 1
-        except _Refused as exc:  # a clean answer: the bind stays good for the next message
-            self._local.used_at = time.monotonic()
-            text = f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
-            if accepted:
-                raise OutcomeUnknown(f"{text}, after {accepted} left") from exc
-            raise (TransientSendError if exc.status in TEMPORARY else PermanentSendError)(text) from exc
-        except _NoAnswer as exc:
-            self._drop(polite=False)
-            raise OutcomeUnknown(f"SMSC gave no answer to segment {accepted + 1}: {exc}") from exc
-        except exceptions.ConnectionError as exc:  # the segment could not be written
-            self._drop(polite=False)
-            if accepted:
-                raise OutcomeUnknown(f"SMSC connection lost after {accepted} segments left") from exc
-            raise TransientSendError(f"SMSC connection lost: {exc}") from exc
-        self._local.used_at = time.monotonic()
+            connection = self._connection()
+            accepted = 0
+            try:
+                for part in segments.parts:
+                    self._submit(connection, message.to, part, segments.data_coding, segments.esm_class)
+                    accepted += 1
+            except _Refused as exc:  # a clean answer: the bind stays good for the next message
+                self._release(connection)
+                text = (
+                    f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
+                )
+                if accepted:
+                    raise OutcomeUnknown(f"{text}, after {accepted} left") from exc
+                raise (TransientSendError if exc.status in TEMPORARY else PermanentSendError)(text) from exc
+            except _NoAnswer as exc:
+                _close(connection)
+                raise OutcomeUnknown(f"SMSC gave no answer to segment {accepted + 1}: {exc}") from exc
+            except exceptions.ConnectionError as exc:  # the segment could not be written
+                _close(connection)
+                if accepted:
+                    raise OutcomeUnknown(f"SMSC connection lost after {accepted} segments left") from exc
+                raise TransientSendError(f"SMSC connection lost: {exc}") from exc
+            self._release(connection)
+        finally:
+            self._slots.release()
 
     def _submit(
         self, connection: _Connection, to: str, part: bytes, data_coding: int, esm_class: int
@@ -204,17 +217,20 @@ class SmppGateway:
                 raise _NoAnswer("timeout")
 
     def _connection(self) -> _Connection:
-        """This thread's bound connection: kept while fresh and clean, else bound anew."""
-        connection: _Connection | None = getattr(self._local, "connection", None)
-        if connection is not None and (
-            time.monotonic() - self._local.used_at > self._reuse or not self._settled(connection)
-        ):
-            self._drop(polite=True)
-            connection = None
-        if connection is None:
-            connection = self._local.connection = self._bind()
-            self._local.used_at = time.monotonic()
-        return connection
+        """An idle bind that is fresh and clean (the most recently used first), else a new one.
+        The caller holds a slot, so a new bind never exceeds `binds`."""
+        while True:
+            with self._lock:
+                connection, used_at = self._idle.pop() if self._idle else (None, 0.0)
+            if connection is None:
+                return self._bind()
+            if time.monotonic() - used_at <= self._reuse and self._settled(connection):
+                return connection
+            _unbind(connection)
+
+    def _release(self, connection: _Connection) -> None:
+        with self._lock:
+            self._idle.append((connection, time.monotonic()))
 
     def _settled(self, connection: _Connection) -> bool:
         """Read what the SMSC sent while the connection was idle; whether it is still usable."""
@@ -249,16 +265,6 @@ class SmppGateway:
             raise TransientSendError(f"SMSC unreachable: {type(cause).__name__}: {cause}") from exc
         return connection
 
-    def _drop(self, *, polite: bool) -> None:
-        connection: _Connection | None = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is None:
-            return
-        if polite:
-            with contextlib.suppress(OSError, exceptions.ConnectionError, exceptions.PDUError):
-                connection.unbind()
-        _close(connection)
-
 
 def _serve(connection: _Connection, pdu: Any) -> bool:
     """Answer a request of the SMSC's own; False when it is an `unbind` (the bind is over)."""
@@ -271,6 +277,13 @@ def _serve(connection: _Connection, pdu: Any) -> bool:
     reply.sequence = pdu.sequence
     connection.send_pdu(reply)
     return pdu.command != "unbind"
+
+
+def _unbind(connection: _Connection) -> None:
+    """End a bind politely (it is stale or the SMSC ended it), then close it."""
+    with contextlib.suppress(OSError, exceptions.ConnectionError, exceptions.PDUError):
+        connection.unbind()
+    _close(connection)
 
 
 def _close(connection: _Connection) -> None:

@@ -15,8 +15,10 @@ def test_the_url_names_host_port_bind_and_sender():
     assert (c.system_type, c.source, c.timeout) == ("VMA", "Kabinet", 2.5)
 
 
-def test_the_port_defaults_to_smpps_own():
-    assert SmppConfig.from_url("smpp://id@127.0.0.1").port == DEFAULT_PORT == 2775
+def test_the_port_defaults_to_smpps_own_and_two_binds():
+    c = SmppConfig.from_url("smpp://id@127.0.0.1")
+    assert (c.port, c.binds) == (DEFAULT_PORT, 2) and DEFAULT_PORT == 2775
+    assert SmppConfig.from_url("smpp://id@127.0.0.1?binds=4").binds == 4
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:2775", "smpp://", "smpp:///nohost"])
