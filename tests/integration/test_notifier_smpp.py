@@ -263,3 +263,11 @@ def test_smpp_over_tls_checks_the_smscs_certificate(store, tmp_path):
         assert len(store.messages(to)) == 1
     finally:
         sink.stop()
+
+
+def test_the_dev_smsc_nacks_what_it_does_not_know_and_ignores_stray_answers(smsc):
+    with socket.create_connection(("127.0.0.1", smsc.port), timeout=5) as conn:
+        conn.sendall(struct.pack(">LLLL", 16, 0x80000099, 0, 7))  # an answer of some kind, to nothing
+        conn.sendall(struct.pack(">LLLL", 16, 0x00000099, 0, 8))  # no such command
+        _, command_id, status, sequence = struct.unpack(">LLLL", conn.recv(16))
+    assert (command_id, status, sequence) == (0x80000000, consts.SMPP_ESME_RINVCMDID, 8)  # generic_nack

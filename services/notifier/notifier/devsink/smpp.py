@@ -145,6 +145,8 @@ class SmscSink:
             if raw is None:
                 return
             command_id, sequence = struct.unpack(">L", raw[4:8])[0], struct.unpack(">L", raw[12:16])[0]
+            if command_id & 0x80000000:
+                continue  # an answer (to nothing we asked): ignored, never answered
             try:
                 pdu = smpp.parse_pdu(raw, client=_Sequence(), allow_unknown_opt_params=True)
             except (exceptions.UnknownCommandError, struct.error, ValueError, IndexError):
@@ -152,8 +154,6 @@ class SmscSink:
             if pdu is None:
                 _reply(conn, "generic_nack", sequence, consts.SMPP_ESME_RINVCMDID)
                 continue
-            if command_id & 0x80000000:
-                continue  # an answer (to nothing we asked): ignored
             command = pdu.command
             if command in ("bind_transmitter", "bind_transceiver", "bind_receiver"):
                 status = self._bind_status(pdu) if not bound else consts.SMPP_ESME_RALYBND
