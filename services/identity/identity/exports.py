@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING
+from pymongo import ASCENDING, DESCENDING
 from pymongo.database import Database
 
 from kabinet.contracts import open_envelope
@@ -58,9 +58,11 @@ class ExportReader:
             }
         return out
 
-    def notifications(self, account_id: str) -> list[dict[str, Any]]:
-        """Notices sent (or failed) to the account, oldest first."""
-        docs = self._notifications.find({"account_id": account_id}).sort("at", ASCENDING)
+    def notifications(self, account_id: str, *, latest: int = 0) -> list[dict[str, Any]]:
+        """Notices sent (or failed) to the account, oldest first; with `latest`, only that many of
+        the newest, newest first (the subscriber's list of messages)."""
+        docs = self._notifications.find({"account_id": account_id})
+        docs = docs.sort("at", DESCENDING).limit(latest) if latest else docs.sort("at", ASCENDING)
         return [
             {
                 "notification_id": d["_id"],

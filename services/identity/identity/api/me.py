@@ -1,4 +1,4 @@
-"""`GET /api/v1/me`, `PATCH /api/v1/me/contacts`, `POST /api/v1/me/password`."""
+"""`GET /api/v1/me`, `PATCH …/me/contacts`, `POST …/me/password`, `GET …/me/notifications`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask_smorest import Blueprint
 from identity import domain as d
 from identity.api.context import BEARER, audit, authenticated, claims, gateway
 from identity.api.schemas import Problem
-from identity.api.schemas_me import ContactsIn, ContactsOut, MeOut, PasswordChangeIn
+from identity.api.schemas_me import ContactsIn, ContactsOut, MeOut, NoticesOut, PasswordChangeIn
 from identity.handlers.account import change_contacts, change_password
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The signed-in subscriber")
+NOTICES_SHOWN = 50
 
 
 @blp.route("/me", methods=["GET"])
@@ -57,3 +58,13 @@ def post_password(data: dict[str, Any]) -> None:
         confirmation=data["new_password_confirmation"],
         audit=audit(),
     )
+
+
+@blp.route("/me/notifications", methods=["GET"])
+@authenticated
+@blp.response(200, NoticesOut)
+@blp.doc(security=BEARER)
+def get_notifications() -> dict[str, Any]:
+    """The messages Kabinet sent the subscriber (codes, notices), the newest 50 first: which, when,
+    by which channel, to which masked address, and whether it left. Never a code or a body."""
+    return {"notifications": gateway().exports.notifications(claims().account_id, latest=NOTICES_SHOWN)}

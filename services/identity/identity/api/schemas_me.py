@@ -160,3 +160,20 @@ class LinkOut(Schema):
 
 class ServiceConfirmIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="The code is 6 digits."))
+
+
+class NoticeOut(Schema):
+    notification_id = fields.String()
+    channel = fields.String(metadata={"description": "`sms` or `email`"})
+    template = fields.String(
+        metadata={"description": "What it was: `verification_code`, `password_changed`, …"}
+    )
+    to = fields.String(allow_none=True, metadata={"description": "The address, masked"})
+    state = fields.String(metadata={"description": "`sent` or `failed`"})
+    at = fields.String(metadata={"description": "When its outcome was known (RFC 3339)"})
+
+
+class NoticesOut(Schema):
+    notifications = fields.List(
+        fields.Nested(NoticeOut), metadata={"description": "Newest first, 50 at most"}
+    )

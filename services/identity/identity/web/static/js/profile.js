@@ -1,9 +1,10 @@
 // Profile: personal data, contacts with confirmed badges, contact change with a code, password change,
-// and where the subscriber is signed in (devices.js).
+// where the subscriber is signed in (devices.js) and the messages Kabinet sent them (notices.js).
 import { LANG, api, busy, checkRequired, clearErrors, codeProblem, fieldError, holdButton, problemText, requireSession, session, showAlert, showErrors, t, values } from "./core.js";
 import { regionName } from "./regions.js";
 import { attachStrength } from "./strength.js";
 import { showSessions } from "./devices.js";
+import { showNotices } from "./notices.js";
 
 const LOCALE = LANG === "ru" ? "ru-RU" : "en-GB";
 const CHANNEL = { phone: "sms", email: "email" };
@@ -18,6 +19,7 @@ if (requireSession()) {
   if (me) {
     render(me);
     showSessions();
+    showNotices();
   }
   contactsForm.addEventListener("submit", changeContacts);
   passwordForm.addEventListener("submit", changePassword);

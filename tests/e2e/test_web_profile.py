@@ -1,6 +1,7 @@
-"""Where the subscriber is signed in, in the web UI: a laptop sees the phone's session and ends it.
+"""The profile's lists in the web UI: where the subscriber is signed in (a laptop sees the phone's
+session and ends it) and the messages Kabinet sent them.
 
-Two browsers (own storage each) on the e2e suite; screenshots in .run/screenshots/.
+Browsers with their own storage each, on the e2e suite; screenshots in .run/screenshots/.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import expect
+from support import wait_for
 from web_support import DESKTOP, PHONE, chromium, code_in, open_browser, person, register_by_api
 
 pytestmark = pytest.mark.e2e
@@ -85,3 +87,29 @@ def test_sign_out_on_every_other_device_keeps_this_one(chromium, stack, subscrib
     finally:
         for ui in browsers:
             ui.close()
+
+
+def test_the_profile_lists_the_messages_sent_without_their_codes(chromium, stack, subscriber):
+    ui = open_browser(chromium, stack, DESKTOP)
+    try:
+        log_in(ui, subscriber)
+        page = ui.page
+        page.get_by_role("link", name="Профиль").click()
+        code = page.locator("#notices li[data-template=verification_code]")
+
+        def listed() -> bool:  # the notifier's outcome reaches identity's read model through Kafka
+            if code.count():
+                return True
+            page.reload()
+            page.locator("#notices-section").wait_for(state="visible")
+            return bool(code.count())
+
+        wait_for(listed, timeout=30, every=0.5, what="the registration code in the profile's messages")
+        expect(code).to_contain_text("Код подтверждения")
+        expect(code.locator(".badge")).to_have_text("отправлено")
+        expect(code).to_contain_text("SMS")
+        sms = code_in(stack, subscriber["phone"])
+        assert sms not in page.locator("#notices").inner_text()  # the list never shows a code
+        ui.shot("31-profile-messages")
+    finally:
+        ui.close()
