@@ -143,7 +143,9 @@ class LoginFailedV1(Contract):
     """Audit: a sign-in failed; stream `audit-<event id>`. Unknown login: `account_id` null, stream
     `audit-<YYYYMMDD>-<event id>`, sealed under that day's key (one key a day, not one per attempt)."""
 
-    SUBJECT_OF_STREAM = r"^(audit-\d{8})-"
+    # the day, then a whole event id: an older `audit-<event id>` whose id begins with eight digits
+    # (one in 43) is not a day
+    SUBJECT_OF_STREAM = r"^(audit-\d{8})-[0-9a-f]{8}-[0-9a-f]{4}-"
 
     account_id = uuid_str(load_default=None, allow_none=True)
     login_key = fields.String(required=True, metadata=pii("security"))

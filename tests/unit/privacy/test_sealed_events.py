@@ -140,3 +140,5 @@ def test_failed_sign_ins_of_no_account_share_their_days_key_instead_of_making_on
     assert failed(f"audit-{uuid.uuid4()}", known) == known  # an account's attempt: the account's key
     old = f"audit-{uuid.uuid4()}"
     assert failed(old, None) == old  # streams named before days: their own key, as they were sealed
+    digits = "audit-99792092-e1b5-4c2d-9a39-66409d8d8d11"  # an old one whose id begins with 8 digits
+    assert failed(digits, None) == digits
