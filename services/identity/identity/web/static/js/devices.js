@@ -38,7 +38,7 @@ function item(s) {
   const li = document.createElement("li");
   li.dataset.session = s.session_id;
   const device = document.createElement("span");
-  device.className = "device";
+  device.className = "what";
   device.textContent = deviceName(s.user_agent);
   const when = document.createElement("span");
   when.className = "when";

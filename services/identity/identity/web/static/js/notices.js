@@ -20,7 +20,7 @@ function item(n) {
   const li = document.createElement("li");
   li.dataset.template = n.template;
   const what = document.createElement("span");
-  what.className = "device";
+  what.className = "what";
   const label = t(`msg.${n.template}`);
   what.textContent = label === `msg.${n.template}` ? n.template : label; // a template newer than this page
   const badge = document.createElement("span");
