@@ -41,13 +41,16 @@ class ExportReader:
             out.append({"event": env.event_type, "at": env.occurred_at.isoformat(), **shown})
         return out
 
-    def sign_ins(self, account_id: str, since: datetime) -> dict[str, dict[str, str | None]]:
-        """Where each session opened since `since` was opened: session id → `{ip, user_agent}`,
-        from the account's LoginSucceeded events (sealed; opened here)."""
+    def sign_ins(
+        self, account_id: str, sessions: list[str], since: datetime
+    ) -> dict[str, dict[str, str | None]]:
+        """Where each of `sessions` (opened since `since`) was opened: session id → `{ip, user_agent}`,
+        from their LoginSucceeded events, the only ones opened (sealed) here."""
         query = {
             "payload.account_id": account_id,
             "event_type": "LoginSucceeded",
             "occurred_at": {"$gte": since - SIGN_IN_SKEW},
+            "payload.session_id": {"$in": sessions},
         }
         out = {}
         for doc in self._events.find(query):

@@ -155,13 +155,8 @@ class SessionStore:
         return str(doc["account_id"])
 
     def is_live(self, session_id: str) -> bool:
-        """Whether the session was not revoked.
-
-        Looked up by `_id` alone and checked here: FerretDB serves only `{_id: …}` filters from
-        its primary key and scans the whole collection for anything more (every request pays it).
-        """
-        doc = self._sessions.find_one({"_id": session_id}, projection=["revoked_at"])
-        return doc is not None and doc.get("revoked_at") is None
+        """Whether the session was not revoked."""
+        return self.owner(session_id) is not None
 
     def revoke(self, session_id: str, *, now: datetime | None = None) -> bool:
         """End one session; whether it was live."""
@@ -182,7 +177,11 @@ class SessionStore:
         return sorted(out, key=lambda s: s.last_active_at, reverse=True)
 
     def owner(self, session_id: str) -> str | None:
-        """The account a live session belongs to (None: ended or unknown)."""
+        """The account a live session belongs to (None: ended or unknown).
+
+        Looked up by `_id` alone and checked here: FerretDB serves only `{_id: …}` filters from
+        its primary key and scans the whole collection for anything more (every request pays it).
+        """
         doc = self._sessions.find_one({"_id": session_id}, projection=["account_id", "revoked_at"])
         return str(doc["account_id"]) if doc is not None and doc.get("revoked_at") is None else None
 

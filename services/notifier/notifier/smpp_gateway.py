@@ -46,7 +46,7 @@ from smpplib.client import Client
 
 from notifier.render import Message
 from notifier.senders import OutcomeUnknown, PermanentSendError, TransientSendError
-from notifier.sms_parts import split
+from notifier.sms_parts import Segments, split
 
 DEFAULT_PORT = 2775
 CLIENT_LOG = "notifier.smpp.client"
@@ -155,31 +155,33 @@ class SmppGateway:
         if not self._slots.acquire(timeout=self._c.timeout):
             raise TransientSendError(f"all {self._c.binds} SMPP binds stayed busy for {self._c.timeout:g} s")
         try:
-            connection = self._connection()
-            accepted = 0
-            try:
-                for part in segments.parts:
-                    self._submit(connection, message.to, part, segments.data_coding, segments.esm_class)
-                    accepted += 1
-            except _Refused as exc:  # a clean answer: the bind stays good for the next message
-                self._release(connection)
-                text = (
-                    f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
-                )
-                if accepted:
-                    raise OutcomeUnknown(f"{text}, after {accepted} left") from exc
-                raise (TransientSendError if exc.status in TEMPORARY else PermanentSendError)(text) from exc
-            except _NoAnswer as exc:
-                _close(connection)
-                raise OutcomeUnknown(f"SMSC gave no answer to segment {accepted + 1}: {exc}") from exc
-            except exceptions.ConnectionError as exc:  # the segment could not be written
-                _close(connection)
-                if accepted:
-                    raise OutcomeUnknown(f"SMSC connection lost after {accepted} segments left") from exc
-                raise TransientSendError(f"SMSC connection lost: {exc}") from exc
-            self._release(connection)
+            self._send_on(self._connection(), message.to, segments)
         finally:
             self._slots.release()
+
+    def _send_on(self, connection: _Connection, to: str, segments: Segments) -> None:
+        """The segments on one bind, in order; the bind goes back to the idle ones after a clean
+        answer, and is closed after anything else."""
+        accepted = 0
+        try:
+            for part in segments.parts:
+                self._submit(connection, to, part, segments.data_coding, segments.esm_class)
+                accepted += 1
+        except _Refused as exc:  # a clean answer: the bind stays good for the next message
+            self._release(connection)
+            text = f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
+            if accepted:
+                raise OutcomeUnknown(f"{text}, after {accepted} left") from exc
+            raise (TransientSendError if exc.status in TEMPORARY else PermanentSendError)(text) from exc
+        except _NoAnswer as exc:
+            _close(connection)
+            raise OutcomeUnknown(f"SMSC gave no answer to segment {accepted + 1}: {exc}") from exc
+        except exceptions.ConnectionError as exc:  # the segment could not be written
+            _close(connection)
+            if accepted:
+                raise OutcomeUnknown(f"SMSC connection lost after {accepted} segments left") from exc
+            raise TransientSendError(f"SMSC connection lost: {exc}") from exc
+        self._release(connection)
 
     def _submit(
         self, connection: _Connection, to: str, part: bytes, data_coding: int, esm_class: int

@@ -105,7 +105,7 @@ def sessions_of(gw: Gateway, claims: AccessClaims) -> list[dict[str, object]]:
     (its LoginSucceeded's IP and user agent); `current` marks the caller's."""
     live = gw.sessions.live(claims.account_id)
     since = min((info.created_at for info in live), default=None)
-    where = gw.exports.sign_ins(claims.account_id, since) if since else {}
+    where = gw.exports.sign_ins(claims.account_id, [s.session_id for s in live], since) if since else {}
     return [
         {
             **vars(info),
@@ -119,9 +119,8 @@ def sessions_of(gw: Gateway, claims: AccessClaims) -> list[dict[str, object]]:
 def end_session(gw: Gateway, claims: AccessClaims, session_id: str, audit: Audit) -> None:
     """End one of the caller's sessions (another device's, or this one); `SessionNotFound` for a
     session that is not the caller's or has ended."""
-    if gw.sessions.owner(session_id) != claims.account_id or not _log_out(
-        gw, claims.account_id, session_id, audit
-    ):
+    mine = gw.sessions.owner(session_id) == claims.account_id
+    if not mine or not _log_out(gw, claims.account_id, session_id, audit):
         raise d.SessionNotFound("No such session.")
 
 

@@ -79,7 +79,7 @@ function moment(iso) {
 }
 
 /** "Firefox, Linux" from a user agent: the browser or app and the system, enough to recognise it. */
-export function deviceName(agent) {
+function deviceName(agent) {
   if (!agent) return t("profile.session_unknown_device");
   const browser =
     [
