@@ -1,8 +1,9 @@
-"""`python -m identity.housekeep [--every SECONDS]`: delete expired throttle documents.
+"""`python -m identity.housekeep [--every SECONDS]`: delete expired throttles and sessions.
 
 Throttle documents (sign-in back-off, recovery and registration quotas) are only useful
-while their window runs or their lock holds; TTL indexes are not an option (FerretDB), so
-this removes the rest: one pass, or one every `--every` seconds until SIGTERM/SIGINT.
+while their window runs or their lock holds, sessions and refresh tokens until they expire;
+TTL indexes are not an option (FerretDB), so this removes the rest: one pass, or one every
+`--every` seconds until SIGTERM/SIGINT.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from identity.config import Settings, Throttling
+from identity.sessions import SessionStore
 from identity.throttle import Throttle
 from kabinet.logs import configure_logging
 from kabinet.runtime import Runtime
@@ -31,7 +33,11 @@ def longest_window(policy: Throttling) -> timedelta:
 def housekeep(runtime: Runtime, settings: Settings, *, now: datetime | None = None) -> dict[str, int]:
     """One pass: what was deleted, by collection."""
     throttle = Throttle(runtime.db["throttle"], settings.throttling)  # by age only: ids are not read
-    return {"throttle": throttle.purge_expired(older_than=longest_window(settings.throttling), now=now)}
+    sessions = SessionStore(runtime.db, refresh_ttl=timedelta(seconds=settings.refresh_ttl))
+    return {
+        "throttle": throttle.purge_expired(older_than=longest_window(settings.throttling), now=now),
+        **sessions.purge_expired(now=now),
+    }
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

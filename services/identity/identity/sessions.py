@@ -9,6 +9,10 @@ whose clear form `<session id>.<secret>` says which session to look in; each lat
 has a document of its own in `refresh_tokens`. The session also keeps, renewed at each
 refresh, when it was last active and when it expires, for the subscriber's list of sessions
 (where each was opened is read from the sealed audit trail: no IP in clear here).
+
+Housekeeping deletes sessions and tokens past their expiry (`purge_expired`): they can no
+longer be used, and a session outlives each of its tokens, so a spent token coming back is
+told apart as a reuse for as long as it could have worked.
 """
 
 from __future__ import annotations
@@ -192,3 +196,19 @@ class SessionStore:
             {"$set": {"revoked_at": now or datetime.now(UTC)}},
         )
         return res.modified_count
+
+    def purge_expired(self, *, now: datetime | None = None) -> dict[str, int]:
+        """Delete the sessions and refresh tokens past their expiry; how many of each.
+
+        A session ended early is kept until it expires too, so that a spent token coming back is
+        still told apart as a reuse. One written before sessions kept `expires_at` expires
+        `refresh_ttl` after its start.
+        """
+        now = now or datetime.now(UTC)
+        expired = [
+            {"expires_at": {"$lte": now}},
+            {"expires_at": {"$exists": False}, "created_at": {"$lte": now - self._ttl}},
+        ]
+        sessions = self._sessions.delete_many({"$or": expired}).deleted_count
+        tokens = self._tokens.delete_many({"expires_at": {"$lte": now}}).deleted_count
+        return {"sessions": sessions, "refresh_tokens": tokens}
