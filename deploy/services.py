@@ -113,7 +113,7 @@ def processes(ports: Ports = Ports(), *, api_workers: int = 2) -> dict[str, list
         ]
         procs[f"{s.name}-consume"] = [PY, "-m", s.package, "consume"]
         procs[f"{s.name}-publish"] = [PY, "-m", s.package, "publish"]
-    procs["identity-housekeep"] = [PY, "-m", "identity.housekeep", "--every", "600"]  # expired throttles and sessions
+    procs["identity-housekeep"] = [PY, "-m", "identity.housekeep", "--every", "600"]  # expired documents
     return procs
 
 

@@ -49,12 +49,8 @@ def test_expired_sessions_and_tokens_go_and_live_ones_keep_working(store, db):
 
 
 def test_a_session_from_before_expiry_was_kept_expires_a_ttl_after_its_start(store, db):
-    db["sessions"].insert_many(
-        [
-            {"_id": "old", "account_id": "acc-2", "created_at": T0, "revoked_at": None},
-            {"_id": "recent", "account_id": "acc-2", "created_at": T0 + timedelta(days=5), "revoked_at": None},
-        ]
-    )
+    for sid, started in (("old", T0), ("recent", T0 + timedelta(days=5))):
+        db["sessions"].insert_one({"_id": sid, "account_id": "a", "created_at": started, "revoked_at": None})
     assert store.purge_expired(now=T0 + timedelta(days=32))["sessions"] == 1
     assert [d["_id"] for d in db["sessions"].find()] == ["recent"]
 
