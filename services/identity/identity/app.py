@@ -51,6 +51,7 @@ ERRORS: dict[type[Exception], ProblemSpec] = {
     d.WeakPassword: _INVALID,
     d.PasswordMismatch: _INVALID,
     d.CurrentPasswordWrong: _INVALID,
+    d.ChannelNotConfirmed: _INVALID,
     d.AccountNotFound: ProblemSpec(404, "not-found", "Not found"),
     d.ServiceNotFound: ProblemSpec(404, "not-found", "No such service link"),
     d.SessionNotFound: ProblemSpec(404, "not-found", "No such session"),

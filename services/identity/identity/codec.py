@@ -80,6 +80,11 @@ def to_payload(
             "reason": "number_released",
             "locale": locale,
         }
+    if isinstance(event, d.NotificationSettingsChanged):
+        return "NotificationSettingsChanged", base | {
+            "channel": event.channel,
+            "low_balance": event.low_balance,
+        }
     if isinstance(event, d.Erased):
         return "AccountErased", base | {"requested_by": event.requested_by, "erased_at": rfc3339(event.at)}
     return "ContactUsedAgain", base | {
@@ -128,6 +133,8 @@ def from_envelope(env: Envelope) -> d.Event | None:
         return d.ContactUsedAgain(p["channel"], p["destination"])
     if t == "ContactReleased":
         return d.PhoneReleased(p["value"])
+    if t == "NotificationSettingsChanged":
+        return d.NotificationSettingsChanged(p["channel"], bool(p["low_balance"]))
     if t == "AccountErased":
         return d.Erased(p["requested_by"], _moment(p["erased_at"]))
     return None

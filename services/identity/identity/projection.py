@@ -81,7 +81,12 @@ class Projection:
         if t in ("AccountActivated", "ContactVerified"):
             kind = KIND_OF[p["channel"]]
             self._own(kind, p["destination"], account_id)
-            return {"$set": {"status": "active", kind: {"value": p["destination"], "confirmed": True}}}
+            confirmed = {"status": "active", kind: {"value": p["destination"], "confirmed": True}}
+            if t == "AccountActivated":  # notices go where the account was first confirmed
+                confirmed["notices"] = {"channel": p["channel"], "low_balance": True}
+            return {"$set": confirmed}
+        if t == "NotificationSettingsChanged":
+            return {"$set": {"notices": {"channel": p["channel"], "low_balance": p["low_balance"]}}}
         if t == "ContactChangeRequested":
             pending = {
                 "request_id": str(p["request_id"]),

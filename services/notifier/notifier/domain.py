@@ -38,8 +38,9 @@ class Contacts:
     phone: str | None = None
     email: str | None = None
     locale: str = "ru"
-    preferred: str | None = None  # the channel confirmed first; account-only notices go there
+    preferred: str | None = None  # the channel confirmed first, or chosen; account-only notices go there
     email_confirmed: bool = False
+    low_balance: bool = True  # the subscriber may silence low-balance notices (only those)
 
     def address(self, channel: str) -> str | None:
         """The contact of `channel`."""
@@ -86,6 +87,8 @@ def contact_update(event_type: str, p: Mapping[str, Any]) -> dict[str, Any] | No
         return {p["kind"]: p["value"], "confirmed_" + KIND_CHANNEL[p["kind"]]: True}
     if event_type == "ContactReleased":  # a recycled number: account notices go by email from now on
         return {"phone": None, "confirmed_sms": False, "preferred": None}
+    if event_type == "NotificationSettingsChanged":  # identity allows only a confirmed channel
+        return {"preferred": p["channel"], "low_balance": bool(p["low_balance"])}
     return None
 
 
@@ -103,6 +106,7 @@ def to_contacts(doc: Mapping[str, Any] | None) -> Contacts | None:
         doc.get("locale") or "ru",
         preferred,
         confirmed_email,
+        doc.get("low_balance", True),
     )
 
 
@@ -127,6 +131,8 @@ def plan(event_id: str, event_type: str, p: Mapping[str, Any], contacts: Contact
     if event_type == "ContactReleased":  # told on the other channel, never on the released number
         confirmed = contacts.email if contacts and contacts.email_confirmed else None
         return direct("contact_released", "email", confirmed)
+    if event_type == "ServiceBalanceLow" and contacts and not contacts.low_balance:
+        return []  # silenced by the subscriber
     if event_type in ACCOUNT_NOTICES and contacts and contacts.preferred:
         ctx = {k: v for k, v in p.items() if k in ("reason", "service_type", "identifier", "locked_until")}
         if "balance" in p:

@@ -175,6 +175,19 @@ class SessionsRevokedV1(Contract):
     user_agent = fields.String(load_default=None, allow_none=True, metadata=pii("security"))
 
 
+class NotificationSettingsChangedV1(Contract):
+    """The subscriber chose where account notices go and whether to hear of a low balance.
+
+    `channel` (a confirmed contact's) receives every notice about the account that names no
+    address of its own: password changed, soft lock, services added or removed, low balance.
+    `low_balance: false` silences only the low-balance notices; security notices always go.
+    """
+
+    account_id = uuid_str(required=True)
+    channel = one_of(CHANNELS, required=True)
+    low_balance = fields.Boolean(required=True)
+
+
 class AccountErasedV1(Contract):
     """The subscriber's personal data was erased (right to erasure, 152-FZ / GDPR).
 

@@ -107,6 +107,7 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "requested_by": "subscriber",
         "erased_at": "2026-11-24T12:30:00+00:00",
     },
+    ("NotificationSettingsChanged", 1): {"account_id": _ACC, "channel": "email", "low_balance": False},
     ("VerificationRequested", 1): {
         "challenge_id": _CH,
         "account_id": _ACC,

@@ -110,6 +110,12 @@ def _build() -> Registry:
         ("AccountSoftLocked", accounts.AccountSoftLockedV1, topics.ACCOUNTS, "identity"),
         ("SessionsRevoked", accounts.SessionsRevokedV1, topics.ACCOUNTS, "identity"),
         ("AccountErased", accounts.AccountErasedV1, topics.ACCOUNTS, "identity"),
+        (
+            "NotificationSettingsChanged",
+            accounts.NotificationSettingsChangedV1,
+            topics.ACCOUNTS,
+            "identity",
+        ),
         ("VerificationRequested", verification.VerificationRequestedV1, topics.VERIFICATION, "verification"),
         ("ContactConfirmed", verification.ContactConfirmedV1, topics.VERIFICATION, "verification"),
         ("VerificationFailed", verification.VerificationFailedV1, topics.VERIFICATION, "verification"),

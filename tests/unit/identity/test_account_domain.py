@@ -180,3 +180,32 @@ def test_a_released_phone_is_no_longer_confirmed_and_never_gets_recovery():
 def test_releasing_someone_elses_number_changes_nothing():
     assert d.decide(active(), d.ReleaseNumber("+79990000000")) == []
     assert d.decide(pending(), d.ReleaseNumber("+79161234567")) == []  # never confirmed here
+
+
+def test_notices_go_only_to_a_confirmed_contact_and_an_unchanged_choice_decides_nothing():
+    with pytest.raises(d.ChannelNotConfirmed) as refused:
+        d.decide(active(), d.ChangeNotificationSettings("email", True))  # the email is not confirmed
+    assert refused.value.field == "channel"
+    quiet = d.decide(active(), d.ChangeNotificationSettings("sms", False))
+    assert quiet == [d.NotificationSettingsChanged("sms", False)]
+    state = d.evolve(active(), quiet[0])
+    assert d.decide(state, d.ChangeNotificationSettings("sms", False)) == []
+    both, _ = play(
+        register(),
+        d.ConfirmContact("registration", "sms", "+79161234567"),
+        d.ConfirmContact("registration", "email", "petr@example.ru"),
+    )
+    assert d.decide(both, d.ChangeNotificationSettings("email", True)) == [
+        d.NotificationSettingsChanged("email", True)
+    ]
+
+
+def test_a_pending_account_has_no_notice_settings_to_change():
+    with pytest.raises(d.AccountNotActive):
+        d.decide(pending(), d.ChangeNotificationSettings("sms", True))
+
+
+def test_a_released_phone_can_no_longer_be_chosen_for_notices():
+    state = d.evolve(active(), d.PhoneReleased("+79161234567"))
+    with pytest.raises(d.ChannelNotConfirmed):
+        d.decide(state, d.ChangeNotificationSettings("sms", True))

@@ -1,4 +1,5 @@
-"""`GET /api/v1/me`, `PATCH …/me/contacts`, `POST …/me/password`, `GET …/me/notifications`."""
+"""`GET /api/v1/me`, `PATCH …/me/contacts`, `POST …/me/password`, `GET …/me/notifications`,
+`GET|PUT …/me/notification-settings`."""
 
 from __future__ import annotations
 
@@ -9,8 +10,21 @@ from flask_smorest import Blueprint
 from identity import domain as d
 from identity.api.context import BEARER, audit, authenticated, claims, gateway
 from identity.api.schemas import Problem
-from identity.api.schemas_me import ContactsIn, ContactsOut, MeOut, NoticesOut, PasswordChangeIn
-from identity.handlers.account import change_contacts, change_password
+from identity.api.schemas_me import (
+    ContactsIn,
+    ContactsOut,
+    MeOut,
+    NoticeSettingsIn,
+    NoticeSettingsOut,
+    NoticesOut,
+    PasswordChangeIn,
+)
+from identity.handlers.account import (
+    NoticeSettings,
+    change_contacts,
+    change_notification_settings,
+    change_password,
+)
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The signed-in subscriber")
 NOTICES_SHOWN = 50
@@ -68,3 +82,30 @@ def get_notifications() -> dict[str, Any]:
     """The messages Kabinet sent the subscriber (codes, notices), the newest 50 first: which, when,
     by which channel, to which masked address, and whether it left. Never a code or a body."""
     return {"notifications": gateway().exports.notifications(claims().account_id, latest=NOTICES_SHOWN)}
+
+
+@blp.route("/me/notification-settings", methods=["GET"])
+@authenticated
+@blp.response(200, NoticeSettingsOut)
+@blp.doc(security=BEARER)
+def get_notification_settings() -> dict[str, Any]:
+    """Where notices about the account go, and whether a low balance is told."""
+    settings = gateway().directory.notification_settings(claims().account_id)
+    if settings is None:
+        raise d.AccountNotFound("The profile is not available yet; try again in a moment.")
+    return settings
+
+
+@blp.route("/me/notification-settings", methods=["PUT"])
+@authenticated
+@blp.arguments(NoticeSettingsIn)
+@blp.response(200, NoticeSettingsOut)
+@blp.alt_response(409, schema=Problem, description="The account is not active yet")
+@blp.alt_response(422, schema=Problem, description="The chosen channel's contact is not confirmed")
+@blp.doc(security=BEARER)
+def put_notification_settings(data: dict[str, Any]) -> NoticeSettings:
+    """Choose the channel of account notices (a confirmed contact's) and whether to hear of a
+    low balance. Security notices always go; codes always go to the contact they confirm."""
+    return change_notification_settings(
+        gateway(), claims().account_id, channel=data["channel"], low_balance=data["low_balance"]
+    )

@@ -30,6 +30,7 @@ class ExportOut(Schema):
     exported_at = fields.String()
     profile = fields.Dict()
     contacts = fields.List(fields.Dict())
+    notification_settings = fields.Dict(allow_none=True)
     services = fields.List(fields.Dict())
     notifications = fields.List(fields.Dict())
     security_events = fields.List(fields.Dict())

@@ -177,3 +177,26 @@ class NoticesOut(Schema):
     notifications = fields.List(
         fields.Nested(NoticeOut), metadata={"description": "Newest first, 50 at most"}
     )
+
+
+class NoticeSettingsIn(Schema):
+    channel = fields.String(
+        required=True,
+        validate=CHANNEL,
+        metadata={"description": "`sms` or `email`: a confirmed contact's channel"},
+    )
+    low_balance = fields.Boolean(
+        required=True, metadata={"description": "tell of a service's balance falling low"}
+    )
+
+
+class NoticeSettingsOut(Schema):
+    channel = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "where notices about the account go (password changed, sign-ins locked, "
+            "services added or removed, low balance); codes go to the contact they confirm"
+        },
+    )
+    low_balance = fields.Boolean(metadata={"description": "security notices are always sent"})
+    channels = fields.List(fields.String(), metadata={"description": "the confirmed channels one may choose"})

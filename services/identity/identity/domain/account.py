@@ -8,6 +8,7 @@ from typing import Literal
 from identity.domain.errors import (
     AccountNotActive,
     AccountNotFound,
+    ChannelNotConfirmed,
     ConfirmationRequired,
     CurrentPasswordWrong,
     InvalidCredentials,
@@ -18,6 +19,7 @@ from identity.domain.errors import (
 from identity.domain.messages import (
     KIND_OF,
     Activated,
+    ChangeNotificationSettings,
     ChangePassword,
     Channel,
     Command,
@@ -32,6 +34,7 @@ from identity.domain.messages import (
     Event,
     Kind,
     NoteContactReuse,
+    NotificationSettingsChanged,
     PasswordChanged,
     PasswordResetRequested,
     PhoneReleased,
@@ -63,6 +66,7 @@ class Account:
     status: Literal["pending_confirmation", "active", "erased"] = "pending_confirmation"
     pending_changes: tuple[ContactChangeRequested, ...] = ()
     reset_requests: tuple[str, ...] = ()
+    notices: NotificationSettingsChanged | None = None  # the subscriber's last choice, if any
     version: int = 0
 
     def contact(self, kind: Kind) -> Contact:
@@ -105,6 +109,8 @@ def decide(state: Account | None, command: Command) -> list[Event]:
         if not command.current_password_valid:
             raise CurrentPasswordWrong("The current password is wrong.")
         return [PasswordChanged("change", command.credential_id)]
+    if isinstance(command, ChangeNotificationSettings):
+        return _notification_settings(state, command)
     current = state.contact(command.kind).value
     if command.value == current:
         return []
@@ -129,6 +135,14 @@ def _confirm(state: Account, command: ConfirmContact) -> list[Event]:
             if (c.request_id, c.value, c.kind) == (command.request_id, command.destination, kind):
                 return [ContactChanged(c.request_id, c.kind, c.value, c.previous_value)]
     return []  # password_reset and service_link confirmations are handled elsewhere
+
+
+def _notification_settings(state: Account, command: ChangeNotificationSettings) -> list[Event]:
+    if not state.contact(KIND_OF[command.channel]).confirmed:
+        what = "phone" if command.channel == "sms" else "email"
+        raise ChannelNotConfirmed(f"Confirm your {what} before notices can go there.")
+    chosen = NotificationSettingsChanged(command.channel, command.low_balance)
+    return [] if chosen == state.notices else [chosen]
 
 
 def _reset_request(state: Account, command: RequestPasswordReset) -> PasswordResetRequested:
@@ -173,6 +187,8 @@ def evolve(state: Account | None, event: Event, *, account_id: str = "") -> Acco
         return replace(state, reset_requests=(*state.reset_requests[-4:], event.request_id))
     if isinstance(event, PhoneReleased):
         return replace(state, phone=Contact(event.phone, confirmed=False))
+    if isinstance(event, NotificationSettingsChanged):
+        return replace(state, notices=event)
     if isinstance(event, Erased):
         return replace(state, status="erased", pending_changes=(), reset_requests=())
     return state  # ContactUsedAgain changes nothing the account decides on

@@ -58,6 +58,14 @@ class AccountNotActive(DomainError):
     """The command needs an active account."""
 
 
+class ChannelNotConfirmed(DomainError):
+    """Notices may go only to a confirmed contact; `field` names the input field."""
+
+    def __init__(self, message: str = "Confirm this contact first.", *, field: str = "channel") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NoConfirmedContact(DomainError):
     """There is no confirmed contact to send a recovery code to."""
 

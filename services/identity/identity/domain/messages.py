@@ -88,6 +88,14 @@ class ReleaseNumber:
 
 
 @dataclass(frozen=True)
+class ChangeNotificationSettings:
+    """Where account notices go (a confirmed contact's channel) and whether low balance is told."""
+
+    channel: Channel
+    low_balance: bool
+
+
+@dataclass(frozen=True)
 class Erase:
     """Close the account and erase its personal data (the subscriber, or an operator)."""
 
@@ -104,6 +112,7 @@ Command = (
     | CompletePasswordReset
     | NoteContactReuse
     | ReleaseNumber
+    | ChangeNotificationSettings
     | Erase
 )
 
@@ -175,6 +184,12 @@ class PhoneReleased:
 
 
 @dataclass(frozen=True)
+class NotificationSettingsChanged:
+    channel: Channel
+    low_balance: bool
+
+
+@dataclass(frozen=True)
 class Erased:
     requested_by: Literal["subscriber", "operator"]
     at: datetime
@@ -190,5 +205,6 @@ Event = (
     | PasswordResetRequested
     | ContactUsedAgain
     | PhoneReleased
+    | NotificationSettingsChanged
     | Erased
 )

@@ -1,4 +1,4 @@
-"""A signed-in subscriber's changes: password and contacts."""
+"""A signed-in subscriber's changes: password, contacts and where notices go."""
 
 from __future__ import annotations
 
@@ -67,3 +67,22 @@ def change_contacts(
         if events:
             made.append(ChangeRequest(kind, request_id, mask(d.CHANNEL_OF[kind], value)))
     return made
+
+
+@dataclass(frozen=True)
+class NoticeSettings:
+    """Where account notices go, whether low balance is told, and the channels one may choose."""
+
+    channel: str | None
+    low_balance: bool
+    channels: list[str]
+
+
+def change_notification_settings(
+    gw: Gateway, account_id: str, *, channel: d.Channel, low_balance: bool
+) -> NoticeSettings:
+    """Send account notices to `channel` (a confirmed contact's) and tell of low balance or not."""
+    state, _ = gw.accounts.execute(account_id, d.ChangeNotificationSettings(channel, low_balance))
+    assert state is not None  # decide refuses a missing account
+    confirmed = [c for c in ("sms", "email") if state.contact(d.KIND_OF[c]).confirmed]
+    return NoticeSettings(channel, low_balance, confirmed)

@@ -54,6 +54,7 @@ def export(gw: Gateway, account_id: str) -> dict[str, Any]:
         "exported_at": gw.clock().isoformat(),
         "profile": profile,
         "contacts": me["contacts"],
+        "notification_settings": gw.directory.notification_settings(account_id),
         "services": list_services(gw, account_id),
         "notifications": gw.exports.notifications(account_id),
         "security_events": gw.exports.security_events(account_id),
