@@ -4,6 +4,7 @@ a crash after a send never sends it again."""
 from __future__ import annotations
 
 import email
+import email.header
 import socket
 import uuid
 from dataclasses import replace
@@ -340,3 +341,28 @@ def test_a_sending_thread_keeps_its_smtp_connection_for_the_next_message():
         controller.stop()
     assert len(handler.peers[:3]) == 3 and len(set(handler.peers[:3])) == 1  # one connection
     assert len(handler.received) == 4 and handler.peers[3] != handler.peers[0]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Kabinet: вход приостановлен после неудачных попыток входа",  # folded at a space
+        "Kabinet: услуга отключена от кабинета",
+        "Kabinet: ваш код подтверждения — введите его на странице регистрации в течение 10 минут",
+        "Kabinet: password changed",
+    ],
+)
+def test_a_long_cyrillic_subject_arrives_with_every_space(subject):
+    handler, port = KeepsRaw(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        SmtpMailer(SmtpConfig(port=port)).send(
+            Message("email", "a@example.ru", subject, "x", None), message_id="1"
+        )
+    finally:
+        controller.stop()
+    [received] = handler.received
+    raw_lines = received.as_string().split("\n\n", 1)[0].splitlines()
+    assert max(map(len, raw_lines)) <= 78
+    assert str(email.header.make_header(email.header.decode_header(received["Subject"]))) == subject

@@ -16,6 +16,7 @@ import urllib3
 from urllib3.exceptions import ConnectTimeoutError, HTTPError, LocationValueError, ProxyError, SSLError
 
 from kabinet.http import pool
+from notifier.mail_headers import MAIL_POLICY
 from notifier.render import Message
 
 
@@ -85,7 +86,7 @@ class SmtpMailer:
 
     def send(self, message: Message, *, message_id: str) -> None:
         """Deliver one email; the notification id becomes its Message-ID, the same on every retry."""
-        mail = EmailMessage()
+        mail = EmailMessage(policy=MAIL_POLICY)  # a long Cyrillic subject keeps its spaces
         mail["From"], mail["To"], mail["Subject"] = self._c.sender, message.to, message.subject
         mail["Date"] = formatdate(localtime=False)
         mail["Message-ID"] = f"<{message_id}@kabinet.example>"  # receivers can drop a duplicate
