@@ -113,3 +113,30 @@ def test_the_profile_lists_the_messages_sent_without_their_codes(chromium, stack
         ui.shot("31-profile-messages")
     finally:
         ui.close()
+
+
+def test_notification_settings_offer_only_confirmed_contacts_and_save_the_choice(chromium, stack, subscriber):
+    ui = open_browser(chromium, stack, DESKTOP)
+    try:
+        log_in(ui, subscriber)
+        page = ui.page
+        page.get_by_role("link", name="Профиль").click()
+        card = page.locator("#notify-section")
+        expect(card.get_by_role("heading", name="Уведомления")).to_be_visible()
+        sms, mail = card.get_by_label("SMS на телефон"), card.get_by_label("Письмом на email")
+        expect(sms).to_be_checked()  # where the account was confirmed
+        expect(mail).to_be_disabled()  # the email is not confirmed
+        low = card.get_by_label("Сообщать о низком балансе услуг")
+        expect(low).to_be_checked()
+
+        low.uncheck()
+        card.get_by_role("button", name="Сохранить").click()
+
+        expect(card.get_by_role("status")).to_have_text("Настройки уведомлений сохранены.")
+        ui.shot("32-profile-notification-settings")
+        page.reload()
+        expect(
+            page.locator("#notify-section").get_by_label("Сообщать о низком балансе услуг")
+        ).not_to_be_checked()
+    finally:
+        ui.close()

@@ -109,6 +109,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Вход выполнен только на этом устройстве.",
         "You are signed in on this device only.",
     ),
+    "profile.notify": ("Уведомления", "Notifications"),
+    "profile.notify_lead": (
+        "Куда присылать уведомления о вашем кабинете: смена пароля, блокировка входа, подключение "
+        "и отключение услуг, низкий баланс. Коды подтверждения приходят на тот контакт, который подтверждают.",
+        "Where to send notices about your account: password changes, sign-in locks, services added or "
+        "removed, low balance. Confirmation codes go to the contact they confirm.",
+    ),
+    "profile.notify_channel": ("Присылать уведомления", "Send notices by"),
+    "profile.notify_by_sms": ("SMS на телефон", "Text message to the phone"),
+    "profile.notify_by_email": ("Письмом на email", "Email"),
+    "profile.notify_channel_hint": (
+        "Можно выбрать только подтверждённый контакт.",
+        "Only a confirmed contact can be chosen.",
+    ),
+    "profile.notify_low_balance": (
+        "Сообщать о низком балансе услуг",
+        "Tell me when a service's balance is low",
+    ),
+    "profile.notify_submit": ("Сохранить", "Save"),
+    "profile.notify_saved": ("Настройки уведомлений сохранены.", "Notification settings saved."),
     "profile.notices": ("Сообщения от Кабинета", "Messages from Kabinet"),
     "profile.notices_lead": (
         "Последние SMS и письма, которые мы вам отправили (без кодов и текста).",

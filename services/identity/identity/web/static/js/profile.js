@@ -1,10 +1,12 @@
 // Profile: personal data, contacts with confirmed badges, contact change with a code, password change,
-// where the subscriber is signed in (devices.js) and the messages Kabinet sent them (notices.js).
+// where notices go (notify-settings.js), where the subscriber is signed in (devices.js) and the
+// messages Kabinet sent them (notices.js).
 import { LANG, api, busy, checkRequired, clearErrors, codeProblem, fieldError, holdButton, problemText, requireSession, session, showAlert, showErrors, t, values } from "./core.js";
 import { regionName } from "./regions.js";
 import { attachStrength } from "./strength.js";
 import { showSessions } from "./devices.js";
 import { showNotices } from "./notices.js";
+import { showNotifySettings } from "./notify-settings.js";
 
 const LOCALE = LANG === "ru" ? "ru-RU" : "en-GB";
 const CHANNEL = { phone: "sms", email: "email" };
@@ -18,6 +20,7 @@ if (requireSession()) {
   me = await loadMe();
   if (me) {
     render(me);
+    showNotifySettings();
     showSessions();
     showNotices();
   }
