@@ -111,8 +111,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "profile.notify": ("Уведомления", "Notifications"),
     "profile.notify_lead": (
-        "Куда присылать уведомления о вашем кабинете: смена пароля, блокировка входа, подключение "
-        "и отключение услуг, низкий баланс. Коды подтверждения приходят на тот контакт, который подтверждают.",
+        "Куда присылать уведомления о вашем кабинете: смена пароля, блокировка входа, "
+        "подключение и отключение услуг, низкий баланс. "
+        "Коды подтверждения приходят на тот контакт, который подтверждают.",
         "Where to send notices about your account: password changes, sign-in locks, services added or "
         "removed, low balance. Confirmation codes go to the contact they confirm.",
     ),
