@@ -45,6 +45,8 @@ def test_notices_go_where_the_account_was_confirmed_until_the_subscriber_chooses
         ({"channel": "pigeon", "low_balance": True}, "channel"),
         ({"channel": "sms"}, "low_balance"),
         ({"channel": "sms", "low_balance": "maybe"}, "low_balance"),
+        ({"channel": "sms", "low_balance": 0}, "low_balance"),
+        ({"channel": "sms", "low_balance": "true"}, "low_balance"),
         ({"channel": {"$ne": None}, "low_balance": True}, "channel"),
     ],
 )

@@ -1,4 +1,5 @@
-"""Input fields that normalize as they validate: phone → E.164 mobile, email, personal names."""
+"""Input fields that normalize as they validate: phone → E.164 mobile, email, personal names;
+and a JSON boolean that is only `true` or `false`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,15 @@ from marshmallow import ValidationError, fields
 from identity.domain.rules import clean_name, name_problems
 
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+class JsonBoolean(fields.Boolean):
+    """`true` or `false` only: not 1, 0, "true", "yes" or "on" (marshmallow's Boolean takes those)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Not a boolean: use true or false.")
+        return value
 
 
 class Phone(fields.String):

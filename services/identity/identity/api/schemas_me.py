@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from identity.api.fields import Email, Phone
+from identity.api.fields import Email, JsonBoolean, Phone
 from identity.api.schemas import CHANNEL, RAW_PASSWORD, password_pair_errors, region_code
 
 SERVICE_TYPES = ("mobile", "home_phone", "internet", "tv", "personal_account")
@@ -185,7 +185,7 @@ class NoticeSettingsIn(Schema):
         validate=CHANNEL,
         metadata={"description": "`sms` or `email`: a confirmed contact's channel"},
     )
-    low_balance = fields.Boolean(
+    low_balance = JsonBoolean(
         required=True, metadata={"description": "tell of a service's balance falling low"}
     )
 
