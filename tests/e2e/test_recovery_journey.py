@@ -1,11 +1,13 @@
 """A forgotten password through the gateway, across every service as real processes.
 
 Recovery asked by login, email or phone → a code (SMS) or a link (email) to a confirmed
-contact → a new password: every old session ends (refresh and access tokens refused), the old
+contact, reminding the login → a new password: every old session ends (refresh and access tokens refused), the old
 password stops working, the new one works, and the owner is told.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from journey_support import (
@@ -98,12 +100,17 @@ def test_recovery_by_phone_gives_the_same_reply_as_for_an_unknown_phone_and_coun
     unknown = recover(stack, phone=phone())
     assert known == unknown
 
-    code = code_in(nth_message(stack, person["phone"], 2))
+    sms = nth_message(stack, person["phone"], 2)
+    code = code_in(sms)
+    # whoever forgot the password may not know the login either: the SMS reminds it
+    reminded = re.search(r"Ваш логин: (\S+)\.", sms["body"])
+    assert reminded and reminded.group(1) == person["login"], sms["body"]
+    login = reminded.group(1)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
-    refused = complete(stack, login=person["login"], code=wrong)
+    refused = complete(stack, login=login, code=wrong)
     assert refused.status_code == 422, refused.text
     assert refused.json()["attempts_left"] == 4
-    resp = complete(stack, login=person["login"], code=code)
+    resp = complete(stack, login=login, code=code)
 
     assert resp.status_code == 204, resp.text
     assert_old_sessions_ended(stack, tokens)

@@ -41,6 +41,7 @@ class Contacts:
     preferred: str | None = None  # the channel confirmed first, or chosen; account-only notices go there
     email_confirmed: bool = False
     low_balance: bool = True  # the subscriber may silence low-balance notices (only those)
+    login: str | None = None  # told with a recovery code: someone who forgot the password may not know it
 
     def address(self, channel: str) -> str | None:
         """The contact of `channel`."""
@@ -74,6 +75,7 @@ def contact_update(event_type: str, p: Mapping[str, Any]) -> dict[str, Any] | No
             "email": p["email"],
             "locale": p.get("locale") or "ru",
             "registered_via": p["confirm_via"],
+            "login": p["login"],
         }
     if event_type in ("AccountActivated", "ContactVerified"):
         update: dict[str, Any] = {
@@ -107,7 +109,13 @@ def to_contacts(doc: Mapping[str, Any] | None) -> Contacts | None:
         preferred,
         confirmed_email,
         doc.get("low_balance", True),
+        doc.get("login"),
     )
+
+
+def recovery_code(event_type: str, p: Mapping[str, Any]) -> bool:
+    """Whether the event asks for a password-recovery code (its message also reminds the login)."""
+    return event_type == "VerificationRequested" and p.get("purpose") == "password_reset"
 
 
 def plan(event_id: str, event_type: str, p: Mapping[str, Any], contacts: Contacts | None) -> list[Notice]:
@@ -122,6 +130,8 @@ def plan(event_id: str, event_type: str, p: Mapping[str, Any], contacts: Contact
 
     if event_type == "VerificationRequested":
         ctx = {k: p.get(k) for k in ("code", "link_token", "purpose", "expires_at")}
+        if recovery_code(event_type, p) and contacts:  # the login goes with it: the code needs it
+            ctx["login"] = contacts.login
         return direct("verification_code", p["channel"], p["destination"], **ctx)
     if event_type == "ContactChangeRequested":
         channel = KIND_CHANNEL[p["kind"]]

@@ -25,6 +25,7 @@ from notifier.domain import (
     mask,
     on_repeat,
     plan,
+    recovery_code,
 )
 from notifier.render import Message, Renderer
 from notifier.senders import Sender, SendError
@@ -238,6 +239,10 @@ class Notifier:
 
     def _notices(self, env: Envelope) -> list[Notice]:
         p = env.payload
-        needs_contacts = env.event_type in ACCOUNT_NOTICES or env.event_type == "ContactReleased"
+        needs_contacts = (
+            env.event_type in ACCOUNT_NOTICES
+            or env.event_type == "ContactReleased"
+            or (recovery_code(env.event_type, p) and bool(p.get("account_id")))
+        )
         contacts = self._views.contacts(str(p["account_id"])) if needs_contacts else None
         return plan(env.event_id, env.event_type, p, contacts)

@@ -53,7 +53,7 @@ class Renderer:
         )
 
     def _context(self, notice: Notice) -> dict[str, Any]:
-        ctx: dict[str, Any] = {"reason": None, "locked_until": None, **notice.context}
+        ctx: dict[str, Any] = {"reason": None, "locked_until": None, "login": None, **notice.context}
         if notice.template == "verification_code":
             token = ctx.get("link_token")
             path = LINK_PATHS.get(str(ctx.get("purpose")), "/confirm")

@@ -218,3 +218,20 @@ def test_a_low_balance_crossing_is_announced_once_on_the_preferred_channel(rig, 
     rig.notifier.handle(crossing)  # redelivered
     [low] = rig.sent()
     assert low.to == "+79160000002" and "40.00 RUB" in low.text and "770099" in low.text
+
+
+def test_a_recovery_code_reminds_the_login_and_a_registration_code_does_not(rig, event):
+    account = str(uuid.uuid4())
+    rig.notifier.handle(event("UserRegistered", account_id=account, login="ivanov.petr"))
+    registration = code_event(event, code="402913", channel="sms", destination="+79160000001")
+    rig.notifier.handle(registration)
+    for channel, to in (("sms", "+79160000001"), ("email", "petr@example.ru")):
+        rig.notifier.handle(
+            event("VerificationRequested", challenge_id=str(uuid.uuid4()), account_id=account,
+                  purpose="password_reset", code="551203", channel=channel, destination=to)
+        )  # fmt: skip
+    first, reset_sms = (m for m, _ in rig.sms.sent)
+    assert "ivanov.petr" not in first.text
+    assert reset_sms.text.startswith("Kabinet: код 551203 для восстановления пароля. Ваш логин: ivanov.petr.")
+    [(letter, _)] = rig.email.sent
+    assert "Ваш логин: ivanov.petr" in letter.text and "<b>ivanov.petr</b>" in letter.html
