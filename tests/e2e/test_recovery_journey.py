@@ -1,8 +1,8 @@
 """A forgotten password through the gateway, across every service as real processes.
 
 Recovery asked by login, email or phone → a code (SMS) or a link (email) to a confirmed
-contact, reminding the login → a new password: every old session ends (refresh and access tokens refused), the old
-password stops working, the new one works, and the owner is told.
+contact, reminding the login → a new password: every old session ends (refresh and access
+tokens refused), the old password stops working, the new one works, and the owner is told.
 """
 
 from __future__ import annotations
