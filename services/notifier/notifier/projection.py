@@ -31,8 +31,12 @@ class AccountsView:
         self._versioned(account_id, version, {"$set": dict(fields)})
 
     def tombstone(self, account_id: str, version: int) -> None:
-        """An erased account: every address goes, the tombstone stays."""
-        self._versioned(account_id, version, {"$set": {"erased": True}, "$unset": CONTACT_UNSET})
+        """An erased account: the document is replaced by its tombstone (whatever fields it had)."""
+        older = {"$or": [{"_version": {"$lt": version}}, {"_version": {"$exists": False}}]}
+        with contextlib.suppress(DuplicateKeyError):  # the tombstone is there already, or newer
+            self._contacts.replace_one(
+                {"_id": account_id, **older}, {"erased": True, "_version": version}, upsert=True
+            )
 
     def _versioned(self, account_id: str, version: int, update: dict[str, Any]) -> None:
         update.setdefault("$set", {})["_version"] = version
@@ -54,12 +58,6 @@ class AccountsView:
         """Whether the projection has applied `version` of the account's stream (or erased it)."""
         doc = self._contacts.find_one({"_id": account_id}, projection=["_version", "erased"])
         return doc is not None and (bool(doc.get("erased")) or int(doc.get("_version") or 0) >= version)
-
-
-CONTACT_UNSET = {
-    k: ""
-    for k in ("phone", "email", "locale", "registered_via", "preferred", "confirmed_sms", "confirmed_email")
-}
 
 
 class NotificationLog:

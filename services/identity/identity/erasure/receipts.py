@@ -137,7 +137,7 @@ PROFILE_UNSET = {
     k: ""
     for k in (
         "login", "login_key", "last_name", "first_name", "middle_name", "birth_date", "phone", "email",
-        "pending", "region", "confirm_via", "locale", "registered_at", "password_changed_at",
+        "pending", "region", "confirm_via", "locale", "registered_at", "password_changed_at", "notices",
     )
 }  # fmt: skip
 
