@@ -38,6 +38,7 @@ def test_notices_go_to_the_chosen_email_and_a_silenced_low_balance_is_not_told(s
     assert api(stack, "GET", SETTINGS, auth=auth).json() == {
         "channel": "sms",
         "low_balance": True,
+        "locale": "ru",
         "channels": ["sms"],
     }
     mail = email()
@@ -45,14 +46,15 @@ def test_notices_go_to_the_chosen_email_and_a_silenced_low_balance_is_not_told(s
     assert confirm(stack, account_id, "email", code_in(nth_message(stack, mail, 1))).status_code == 200
     settled(stack, auth, "email")
 
-    chosen = api(stack, "PUT", SETTINGS, json={"channel": "email", "low_balance": False}, auth=auth)
+    choice = {"channel": "email", "low_balance": False, "locale": "en"}  # and English from now on
+    chosen = api(stack, "PUT", SETTINGS, json=choice, auth=auth)
     assert chosen.status_code == 200, chosen.text
 
     # a security notice after the choice (same account stream: the notifier has the choice by then)
     new = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
     new["new_password_confirmation"] = NEW_PASSWORD
     assert api(stack, "POST", "/api/v1/me/password", json=new, auth=auth).status_code == 204
-    assert nth_message(stack, mail, 2)["subject"] == "Kabinet: пароль изменён"
+    assert nth_message(stack, mail, 2)["subject"] == "Kabinet: password changed"
 
     auth = bearer(session(stack, person["login"], NEW_PASSWORD))
     account = billing_account(person)
@@ -73,8 +75,8 @@ def test_notices_go_to_the_chosen_email_and_a_silenced_low_balance_is_not_told(s
     wait_for(lambda: len(inbox(stack, mail)) >= 4, what="the service notices by email")
 
     assert subjects(stack, mail)[1:] == [
-        "Kabinet: пароль изменён",
-        "Kabinet: услуга подключена",
-        "Kabinet: услуга отключена от кабинета",
+        "Kabinet: password changed",
+        "Kabinet: service added",
+        "Kabinet: service removed",
     ]
     assert len(inbox(stack, person["phone"])) == 1  # the registration code only

@@ -129,14 +129,16 @@ def test_notification_settings_offer_only_confirmed_contacts_and_save_the_choice
         low = card.get_by_label("Сообщать о низком балансе услуг")
         expect(low).to_be_checked()
 
+        expect(card.get_by_label("Русский")).to_be_checked()  # registered in Russian
         low.uncheck()
+        card.get_by_label("English").check()
         card.get_by_role("button", name="Сохранить").click()
 
         expect(card.get_by_role("status")).to_have_text("Настройки уведомлений сохранены.")
         ui.shot("32-profile-notification-settings")
         page.reload()
-        expect(
-            page.locator("#notify-section").get_by_label("Сообщать о низком балансе услуг")
-        ).not_to_be_checked()
+        card = page.locator("#notify-section")
+        expect(card.get_by_label("Сообщать о низком балансе услуг")).not_to_be_checked()
+        expect(card.get_by_label("English")).to_be_checked()
     finally:
         ui.close()

@@ -104,6 +104,16 @@ def test_events_billing_link_does_not_use_are_ignored(
     assert loop.stats.dead_lettered == 0
 
 
+def test_the_language_the_subscriber_chooses_is_the_one_low_balance_notices_speak(
+    runtime: Runtime, loop: Any, subscribers: SubscriberDirectory
+) -> None:
+    account_id = str(uuid.uuid4())
+    publish(runtime, "UserRegistered", account_id, account_id=account_id, locale="ru")
+    assert drive_until(loop, lambda: subscribers.get(account_id)).locale == "ru"
+    publish(runtime, "NotificationSettingsChanged", account_id, account_id=account_id, locale="en")
+    drive(loop, lambda: subscribers.get(account_id).locale == "en", what="the chosen language")  # type: ignore[union-attr]
+
+
 def drive_until(loop: Any, probe: Any) -> Any:
     found: list[Any] = []
     drive(loop, lambda: found.append(probe()) or found[-1], what="the subscriber")

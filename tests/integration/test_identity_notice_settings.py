@@ -17,37 +17,48 @@ def token(client, account) -> dict[str, str]:
 
 def test_notices_go_where_the_account_was_confirmed_until_the_subscriber_chooses(client, runtime, account):
     auth = token(client, account)
-    assert client.get(PATH, headers=auth).json == {"channel": "sms", "low_balance": True, "channels": ["sms"]}
+    shown = client.get(PATH, headers=auth).json
+    assert shown == {"channel": "sms", "low_balance": True, "locale": "ru", "channels": ["sms"]}
 
-    refused = client.put(PATH, json={"channel": "email", "low_balance": True}, headers=auth)
+    refused = client.put(PATH, json={"channel": "email", "low_balance": True, "locale": "ru"}, headers=auth)
     assert refused.status_code == 422
     assert "channel" in refused.json["errors"]  # the email is not confirmed yet
 
     confirm(runtime, account["account_id"], account["email"], channel="email")
-    chosen = client.put(PATH, json={"channel": "email", "low_balance": False}, headers=auth)
+    choice = {"channel": "email", "low_balance": False, "locale": "en"}
+    chosen = client.put(PATH, json=choice, headers=auth)
     assert chosen.status_code == 200
-    assert chosen.json == {"channel": "email", "low_balance": False, "channels": ["sms", "email"]}
+    assert chosen.json == {**choice, "channels": ["sms", "email"]}
     [event] = [e for e in runtime.store.all() if e.event_type == "NotificationSettingsChanged"]
-    assert event.payload == {"account_id": account["account_id"], "channel": "email", "low_balance": False}
+    assert event.payload == {"account_id": account["account_id"], **choice}
 
     project(runtime)
     assert client.get(PATH, headers=auth).json["channel"] == "email"
-    again = client.put(PATH, json={"channel": "email", "low_balance": False}, headers=auth)
+    again = client.put(PATH, json=choice, headers=auth)
     assert again.status_code == 200
     assert [e.event_type for e in runtime.store.all()].count("NotificationSettingsChanged") == 1
     export = client.get("/api/v1/me/export", headers=auth).json
     assert export["notification_settings"] == chosen.json
 
+    # the account's later events speak the chosen language: the notifier writes in it
+    new = "an entirely new passphrase"
+    change = {"current_password": PASSWORD, "new_password": new, "new_password_confirmation": new}
+    assert client.post("/api/v1/me/password", json=change, headers=auth).status_code == 204
+    [changed] = [e for e in runtime.store.all() if e.event_type == "PasswordChanged"]
+    assert changed.payload["locale"] == "en"
+
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"channel": "pigeon", "low_balance": True}, "channel"),
-        ({"channel": "sms"}, "low_balance"),
-        ({"channel": "sms", "low_balance": "maybe"}, "low_balance"),
-        ({"channel": "sms", "low_balance": 0}, "low_balance"),
-        ({"channel": "sms", "low_balance": "true"}, "low_balance"),
-        ({"channel": {"$ne": None}, "low_balance": True}, "channel"),
+        ({"channel": "pigeon", "low_balance": True, "locale": "ru"}, "channel"),
+        ({"channel": "sms", "locale": "ru"}, "low_balance"),
+        ({"channel": "sms", "low_balance": "maybe", "locale": "ru"}, "low_balance"),
+        ({"channel": "sms", "low_balance": 0, "locale": "ru"}, "low_balance"),
+        ({"channel": "sms", "low_balance": "true", "locale": "ru"}, "low_balance"),
+        ({"channel": {"$ne": None}, "low_balance": True, "locale": "ru"}, "channel"),
+        ({"channel": "sms", "low_balance": True, "locale": "de"}, "locale"),
+        ({"channel": "sms", "low_balance": True}, "locale"),
     ],
 )
 def test_bad_settings_are_refused_naming_the_field(client, account, body, field):
@@ -58,7 +69,7 @@ def test_bad_settings_are_refused_naming_the_field(client, account, body, field)
 
 def test_settings_need_a_signed_in_subscriber(client, runtime):
     assert client.get(PATH).status_code == 401
-    assert client.put(PATH, json={"channel": "sms", "low_balance": True}).status_code == 401
+    assert client.put(PATH, json={"channel": "sms", "low_balance": True, "locale": "ru"}).status_code == 401
     body = registration()
     assert client.post("/api/v1/registrations", json=body).status_code == 201  # never confirmed
     assert (
@@ -69,11 +80,8 @@ def test_settings_need_a_signed_in_subscriber(client, runtime):
 
 def test_another_subscribers_choice_changes_nothing_of_mine(client, runtime, account):
     other = sign_up(client, runtime)
-    assert (
-        client.put(
-            PATH, json={"channel": "sms", "low_balance": False}, headers=token(client, other)
-        ).status_code
-        == 200
-    )
+    quiet = {"channel": "sms", "low_balance": False, "locale": "en"}
+    assert client.put(PATH, json=quiet, headers=token(client, other)).status_code == 200
     project(runtime)
-    assert client.get(PATH, headers=token(client, account)).json["low_balance"] is True
+    mine = client.get(PATH, headers=token(client, account)).json
+    assert (mine["low_balance"], mine["locale"]) == (True, "ru")

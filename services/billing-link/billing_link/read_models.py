@@ -32,8 +32,15 @@ LINK_EVENTS = (
 )
 # a code that reached a phone for these purposes proves the account holds that phone
 PHONE_PROOFS = ("registration", "contact_change")
-ACCOUNT_EVENTS = ("AccountErased", "UserRegistered", "ContactChanged", "ContactConfirmed")
-ACCOUNT_STREAM = ("UserRegistered", "ContactChanged")  # identity's account stream, as AccountErased
+ACCOUNT_EVENTS = (
+    "AccountErased",
+    "UserRegistered",
+    "ContactChanged",
+    "ContactConfirmed",
+    "NotificationSettingsChanged",
+)
+# identity's account stream, as AccountErased
+ACCOUNT_STREAM = ("UserRegistered", "ContactChanged", "NotificationSettingsChanged")
 
 
 class ReadModels:
@@ -107,6 +114,8 @@ class ReadModels:
             self.subscribers.registered(p)
         elif envelope.event_type == "ContactChanged" and p.get("kind") == "phone":
             self.subscribers.phone_confirmed(account, p["value"], envelope.occurred_at)
+        elif envelope.event_type == "NotificationSettingsChanged":  # low-balance notices speak it
+            self.subscribers.locale_chosen(account, p["locale"])
 
 
 def projection_handler(models: ReadModels) -> Handler:

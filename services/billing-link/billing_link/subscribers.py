@@ -68,6 +68,10 @@ class SubscriberDirectory:
             self._coll, {"_id": account_id, **older}, {"$set": {"confirmed_phone": phone, "phone_at": at}}
         )
 
+    def locale_chosen(self, account_id: str, locale: str) -> None:
+        """The subscriber chose the language of messages (after registering: the same stream)."""
+        self._coll.update_one({"_id": account_id}, {"$set": {"locale": locale}})
+
     def phone_released(self, phone: str, at: datetime) -> int:
         """Billing gave `phone` to someone else: nobody holds it as confirmed any more."""
         result = self._coll.update_many(

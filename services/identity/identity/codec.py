@@ -84,6 +84,7 @@ def to_payload(
         return "NotificationSettingsChanged", base | {
             "channel": event.channel,
             "low_balance": event.low_balance,
+            "locale": event.locale,
         }
     if isinstance(event, d.Erased):
         return "AccountErased", base | {"requested_by": event.requested_by, "erased_at": rfc3339(event.at)}
@@ -134,7 +135,7 @@ def from_envelope(env: Envelope) -> d.Event | None:
     if t == "ContactReleased":
         return d.PhoneReleased(p["value"])
     if t == "NotificationSettingsChanged":
-        return d.NotificationSettingsChanged(p["channel"], bool(p["low_balance"]))
+        return d.NotificationSettingsChanged(p["channel"], bool(p["low_balance"]), p["locale"])
     if t == "AccountErased":
         return d.Erased(p["requested_by"], _moment(p["erased_at"]))
     return None

@@ -86,7 +86,8 @@ class Projection:
                 confirmed["notices"] = {"channel": p["channel"], "low_balance": True}
             return {"$set": confirmed}
         if t == "NotificationSettingsChanged":
-            return {"$set": {"notices": {"channel": p["channel"], "low_balance": p["low_balance"]}}}
+            notices = {"channel": p["channel"], "low_balance": p["low_balance"]}
+            return {"$set": {"notices": notices, "locale": p["locale"]}}
         if t == "ContactChangeRequested":
             pending = {
                 "request_id": str(p["request_id"]),

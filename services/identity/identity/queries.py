@@ -54,11 +54,17 @@ class Queries:
 
     def notification_settings(self, account_id: str) -> dict[str, Any] | None:
         """Where account notices go, as the notifier decides it: the chosen channel while its
-        contact is confirmed, else the other confirmed one; and whether low balance is told."""
+        contact is confirmed, else the other confirmed one; whether low balance is told; the
+        language of messages."""
         doc = self._accounts.find_one({"_id": account_id})
         if doc is None or doc.get("status") == "erased":
             return None
         chosen = doc.get("notices") or {"channel": doc["confirm_via"], "low_balance": True}
         channels = [c for c, kind in (("sms", "phone"), ("email", "email")) if doc[kind]["confirmed"]]
         channel = chosen["channel"] if chosen["channel"] in channels else next(iter(channels), None)
-        return {"channel": channel, "low_balance": chosen["low_balance"], "channels": channels}
+        return {
+            "channel": channel,
+            "low_balance": chosen["low_balance"],
+            "locale": doc.get("locale") or "ru",
+            "channels": channels,
+        }

@@ -90,7 +90,7 @@ def contact_update(event_type: str, p: Mapping[str, Any]) -> dict[str, Any] | No
     if event_type == "ContactReleased":  # a recycled number: account notices go by email from now on
         return {"phone": None, "confirmed_sms": False, "preferred": None}
     if event_type == "NotificationSettingsChanged":  # identity allows only a confirmed channel
-        return {"preferred": p["channel"], "low_balance": bool(p["low_balance"])}
+        return {"preferred": p["channel"], "low_balance": bool(p["low_balance"]), "locale": p["locale"]}
     return None
 
 

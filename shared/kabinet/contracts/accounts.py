@@ -176,16 +176,19 @@ class SessionsRevokedV1(Contract):
 
 
 class NotificationSettingsChangedV1(Contract):
-    """The subscriber chose where account notices go and whether to hear of a low balance.
+    """The subscriber chose where account notices go, whether to hear of a low balance, and the
+    language of every message.
 
     `channel` (a confirmed contact's) receives every notice about the account that names no
     address of its own: password changed, soft lock, services added or removed, low balance.
     `low_balance: false` silences only the low-balance notices; security notices always go.
+    `locale` is the account's language from now on (its later events carry it too).
     """
 
     account_id = uuid_str(required=True)
     channel = one_of(CHANNELS, required=True)
     low_balance = fields.Boolean(required=True)
+    locale = one_of(("ru", "en"), required=True)
 
 
 class AccountErasedV1(Contract):

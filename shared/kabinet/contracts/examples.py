@@ -107,7 +107,12 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "requested_by": "subscriber",
         "erased_at": "2026-11-24T12:30:00+00:00",
     },
-    ("NotificationSettingsChanged", 1): {"account_id": _ACC, "channel": "email", "low_balance": False},
+    ("NotificationSettingsChanged", 1): {
+        "account_id": _ACC,
+        "channel": "email",
+        "low_balance": False,
+        "locale": "en",
+    },
     ("VerificationRequested", 1): {
         "challenge_id": _CH,
         "account_id": _ACC,

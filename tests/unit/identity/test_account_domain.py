@@ -184,28 +184,29 @@ def test_releasing_someone_elses_number_changes_nothing():
 
 def test_notices_go_only_to_a_confirmed_contact_and_an_unchanged_choice_decides_nothing():
     with pytest.raises(d.ChannelNotConfirmed) as refused:
-        d.decide(active(), d.ChangeNotificationSettings("email", True))  # the email is not confirmed
+        d.decide(active(), d.ChangeNotificationSettings("email", True, "ru"))  # the email is not confirmed
     assert refused.value.field == "channel"
-    quiet = d.decide(active(), d.ChangeNotificationSettings("sms", False))
-    assert quiet == [d.NotificationSettingsChanged("sms", False)]
+    quiet = d.decide(active(), d.ChangeNotificationSettings("sms", False, "en"))
+    assert quiet == [d.NotificationSettingsChanged("sms", False, "en")]
     state = d.evolve(active(), quiet[0])
-    assert d.decide(state, d.ChangeNotificationSettings("sms", False)) == []
+    assert state.profile.locale == "en"  # later events are in English
+    assert d.decide(state, d.ChangeNotificationSettings("sms", False, "en")) == []
     both, _ = play(
         register(),
         d.ConfirmContact("registration", "sms", "+79161234567"),
         d.ConfirmContact("registration", "email", "petr@example.ru"),
     )
-    assert d.decide(both, d.ChangeNotificationSettings("email", True)) == [
-        d.NotificationSettingsChanged("email", True)
+    assert d.decide(both, d.ChangeNotificationSettings("email", True, "ru")) == [
+        d.NotificationSettingsChanged("email", True, "ru")
     ]
 
 
 def test_a_pending_account_has_no_notice_settings_to_change():
     with pytest.raises(d.AccountNotActive):
-        d.decide(pending(), d.ChangeNotificationSettings("sms", True))
+        d.decide(pending(), d.ChangeNotificationSettings("sms", True, "ru"))
 
 
 def test_a_released_phone_can_no_longer_be_chosen_for_notices():
     state = d.evolve(active(), d.PhoneReleased("+79161234567"))
     with pytest.raises(d.ChannelNotConfirmed):
-        d.decide(state, d.ChangeNotificationSettings("sms", True))
+        d.decide(state, d.ChangeNotificationSettings("sms", True, "ru"))

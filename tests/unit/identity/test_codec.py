@@ -11,7 +11,7 @@ ACC = "6f1c2b1e-3f4a-4c0d-9a51-2d7e8b9c0a11"
 
 
 def test_a_notice_settings_change_is_a_valid_contract_and_reads_back():
-    event = d.NotificationSettingsChanged("email", False)
+    event = d.NotificationSettingsChanged("email", False, "en")
     event_type, payload = to_payload(ACC, None, event)
     with strict():
         assert REGISTRY.latest(event_type).schema().validate(payload) == {}

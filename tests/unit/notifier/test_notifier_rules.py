@@ -80,13 +80,23 @@ def test_account_notices_follow_the_subscribers_choice_and_only_low_balance_can_
     account = "6f1c2b1e-3f4a-4c0d-9a51-2d7e8b9c0a11"
     doc = {"_id": account, "phone": "+79161234567", "email": "a@b.ru", "preferred": "sms"}
     doc |= {"confirmed_sms": True, "confirmed_email": True}
-    doc |= contact_update("NotificationSettingsChanged", {"channel": "email", "low_balance": False}) or {}
+    doc |= (
+        contact_update(
+            "NotificationSettingsChanged", {"channel": "email", "low_balance": False, "locale": "en"}
+        )
+        or {}
+    )
     contacts = to_contacts(doc)
     low = {"account_id": account, "balance": {"amount": "12.00", "currency": "RUB"}, "account_number": "1"}
     assert plan("e1", "ServiceBalanceLow", low, contacts) == []
     changed = plan("e2", "PasswordChanged", {"account_id": account, "reason": "change"}, contacts)
-    assert [(n.channel, n.to, n.template) for n in changed] == [("email", "a@b.ru", "password_changed")]
+    assert [(n.channel, n.to, n.template, n.locale) for n in changed] == [
+        ("email", "a@b.ru", "password_changed", "en")
+    ]
 
-    doc |= contact_update("NotificationSettingsChanged", {"channel": "sms", "low_balance": True}) or {}
+    doc |= (
+        contact_update("NotificationSettingsChanged", {"channel": "sms", "low_balance": True, "locale": "ru"})
+        or {}
+    )
     told = plan("e3", "ServiceBalanceLow", low, to_contacts(doc))
     assert [(n.channel, n.to, n.template) for n in told] == [("sms", "+79161234567", "low_balance")]

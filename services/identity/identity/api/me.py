@@ -104,8 +104,13 @@ def get_notification_settings() -> dict[str, Any]:
 @blp.alt_response(422, schema=Problem, description="The chosen channel's contact is not confirmed")
 @blp.doc(security=BEARER)
 def put_notification_settings(data: dict[str, Any]) -> NoticeSettings:
-    """Choose the channel of account notices (a confirmed contact's) and whether to hear of a
-    low balance. Security notices always go; codes always go to the contact they confirm."""
+    """Choose the channel of account notices (a confirmed contact's), whether to hear of a low
+    balance, and the language of messages. Security notices always go; codes always go to the
+    contact they confirm."""
     return change_notification_settings(
-        gateway(), claims().account_id, channel=data["channel"], low_balance=data["low_balance"]
+        gateway(),
+        claims().account_id,
+        channel=data["channel"],
+        low_balance=data["low_balance"],
+        locale=data["locale"],
     )

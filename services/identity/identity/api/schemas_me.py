@@ -188,6 +188,11 @@ class NoticeSettingsIn(Schema):
     low_balance = JsonBoolean(
         required=True, metadata={"description": "tell of a service's balance falling low"}
     )
+    locale = fields.String(
+        required=True,
+        validate=validate.OneOf(("ru", "en")),
+        metadata={"description": "the language of every SMS and email from now on"},
+    )
 
 
 class NoticeSettingsOut(Schema):
@@ -199,4 +204,5 @@ class NoticeSettingsOut(Schema):
         },
     )
     low_balance = fields.Boolean(metadata={"description": "security notices are always sent"})
+    locale = fields.String(metadata={"description": "`ru` or `en`: the language of messages"})
     channels = fields.List(fields.String(), metadata={"description": "the confirmed channels one may choose"})

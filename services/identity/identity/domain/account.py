@@ -141,7 +141,7 @@ def _notification_settings(state: Account, command: ChangeNotificationSettings) 
     if not state.contact(KIND_OF[command.channel]).confirmed:
         what = "phone" if command.channel == "sms" else "email"
         raise ChannelNotConfirmed(f"Confirm your {what} before notices can go there.")
-    chosen = NotificationSettingsChanged(command.channel, command.low_balance)
+    chosen = NotificationSettingsChanged(command.channel, command.low_balance, command.locale)
     return [] if chosen == state.notices else [chosen]
 
 
@@ -187,8 +187,8 @@ def evolve(state: Account | None, event: Event, *, account_id: str = "") -> Acco
         return replace(state, reset_requests=(*state.reset_requests[-4:], event.request_id))
     if isinstance(event, PhoneReleased):
         return replace(state, phone=Contact(event.phone, confirmed=False))
-    if isinstance(event, NotificationSettingsChanged):
-        return replace(state, notices=event)
+    if isinstance(event, NotificationSettingsChanged):  # later events carry the new language
+        return replace(state, notices=event, profile=replace(state.profile, locale=event.locale))
     if isinstance(event, Erased):
         return replace(state, status="erased", pending_changes=(), reset_requests=())
     return state  # ContactUsedAgain changes nothing the account decides on

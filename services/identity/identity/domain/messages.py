@@ -8,6 +8,7 @@ from typing import Literal
 
 Channel = Literal["sms", "email"]
 Kind = Literal["phone", "email"]
+Locale = Literal["ru", "en"]
 KIND_OF: dict[str, Kind] = {"sms": "phone", "email": "email"}
 CHANNEL_OF: dict[str, Channel] = {"phone": "sms", "email": "email"}
 
@@ -89,10 +90,12 @@ class ReleaseNumber:
 
 @dataclass(frozen=True)
 class ChangeNotificationSettings:
-    """Where account notices go (a confirmed contact's channel) and whether low balance is told."""
+    """Where account notices go (a confirmed contact's channel), whether low balance is told,
+    and the language of messages."""
 
     channel: Channel
     low_balance: bool
+    locale: Locale
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ class PhoneReleased:
 class NotificationSettingsChanged:
     channel: Channel
     low_balance: bool
+    locale: Locale
 
 
 @dataclass(frozen=True)

@@ -71,18 +71,22 @@ def change_contacts(
 
 @dataclass(frozen=True)
 class NoticeSettings:
-    """Where account notices go, whether low balance is told, and the channels one may choose."""
+    """Where account notices go, whether low balance is told, the language, and the channels one
+    may choose."""
 
     channel: str | None
     low_balance: bool
+    locale: str
     channels: list[str]
 
 
 def change_notification_settings(
-    gw: Gateway, account_id: str, *, channel: d.Channel, low_balance: bool
+    gw: Gateway, account_id: str, *, channel: d.Channel, low_balance: bool, locale: d.Locale
 ) -> NoticeSettings:
-    """Send account notices to `channel` (a confirmed contact's) and tell of low balance or not."""
-    state, _ = gw.accounts.execute(account_id, d.ChangeNotificationSettings(channel, low_balance))
+    """Send account notices to `channel` (a confirmed contact's), tell of low balance or not, and
+    write every message in `locale`."""
+    command = d.ChangeNotificationSettings(channel, low_balance, locale)
+    state, _ = gw.accounts.execute(account_id, command)
     assert state is not None  # decide refuses a missing account
     confirmed = [c for c in ("sms", "email") if state.contact(d.KIND_OF[c]).confirmed]
-    return NoticeSettings(channel, low_balance, confirmed)
+    return NoticeSettings(channel, low_balance, locale, confirmed)

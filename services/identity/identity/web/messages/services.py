@@ -128,6 +128,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Сообщать о низком балансе услуг",
         "Tell me when a service's balance is low",
     ),
+    "profile.notify_locale": ("Язык SMS и писем", "Language of texts and emails"),
     "profile.notify_submit": ("Сохранить", "Save"),
     "profile.notify_saved": ("Настройки уведомлений сохранены.", "Notification settings saved."),
     "profile.notices": ("Сообщения от Кабинета", "Messages from Kabinet"),

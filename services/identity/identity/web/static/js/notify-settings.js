@@ -1,4 +1,5 @@
-// Notification settings: which confirmed contact gets notices about the account, and low balance on/off.
+// Notification settings: which confirmed contact gets notices about the account, low balance on/off,
+// and the language of every SMS and email.
 import { api, busy, clearErrors, problemText, showAlert, showErrors, t } from "./core.js";
 
 const section = document.getElementById("notify-section");
@@ -25,13 +26,18 @@ function fill(settings) {
     radio.disabled = !settings.channels.includes(radio.value); // only a confirmed contact
   }
   form.elements.low_balance.checked = settings.low_balance;
+  for (const radio of form.elements.locale) radio.checked = radio.value === settings.locale;
 }
 
 async function save(event) {
   event.preventDefault();
   clearErrors(form);
   status.textContent = "";
-  const body = { channel: form.elements.channel.value, low_balance: form.elements.low_balance.checked };
+  const body = {
+    channel: form.elements.channel.value,
+    low_balance: form.elements.low_balance.checked,
+    locale: form.elements.locale.value,
+  };
   const r = await busy(form.querySelector('button[type="submit"]'), () =>
     api("PUT", "/api/v1/me/notification-settings", { body, auth: true }),
   );
