@@ -13,7 +13,8 @@ then its contacts and notifications go; events of an erased account change nothi
 that (a replay reads them as erased placeholders, which are skipped; the versioned
 tombstone refuses older versions; a notification written while the erasure runs in another
 lane looks at the tombstone again after its write and goes).
-`notifications`: what the notifier sent to each account, for the subscriber's export.
+`notifications`: what the notifier sent to each account, for the subscriber's export (and,
+where the SMS gateway sends receipts, whether it was delivered).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class Projection:
         """Apply one event; whether the account document changed."""
         if env.event_type in ("NotificationSent", "NotificationFailed"):
             return self._notification(env)
+        if env.event_type == "NotificationDelivered":
+            return self._delivery(env)
         if not env.stream_id.startswith("account-"):
             return False  # login reservations and audit events carry nothing for the read model
         p = env.payload
@@ -152,6 +155,14 @@ class Projection:
             lambda: self._notifications.update_one(key, {"$set": doc}, upsert=True),
             lambda: self._notifications.delete_one(key),
         )
+
+    def _delivery(self, env: Envelope) -> bool:
+        """The gateway's receipt of a sent message (after its NotificationSent, on its stream):
+        the notice reads delivered or undelivered. An erased account's notice is gone: no upsert."""
+        p = env.payload
+        state = "delivered" if p["delivered"] else "undelivered"
+        done = self._notifications.update_one({"_id": str(p["notification_id"])}, {"$set": {"state": state}})
+        return done.modified_count > 0
 
     def _own(self, kind: str, value: str, account_id: str) -> None:
         # two accounts' events (other partitions, side by side) may claim one contact at once

@@ -209,6 +209,15 @@ EXAMPLES: dict[tuple[str, int], dict[str, Any]] = {
         "error": "SMTP 550 mailbox unavailable",
         "attempts": 5,
     },
+    ("NotificationDelivered", 1): {
+        "notification_id": _NOTE,
+        "cause_event_id": _CH,
+        "account_id": _ACC,
+        "channel": "sms",
+        "template": "verification_code",
+        "delivered": True,
+        "status": "DELIVRD",
+    },
     ("BillingAccountUpserted", 1): {
         "account_number": "770012345678",
         "region": "RU-MOW",

@@ -28,3 +28,23 @@ class NotificationFailedV1(Contract):
     template = fields.String(required=True)
     error = fields.String(required=True, metadata=pii())
     attempts = fields.Integer(required=True)
+
+
+class NotificationDeliveredV1(Contract):
+    """The SMS gateway's delivery receipt for a message that left (NotificationSent, the same
+    stream, version 2): it reached the handset, or the network gave up on it.
+
+    Only gateways that report delivery send one (SMPP with receipts); a message without one
+    stays merely sent. A long SMS is delivered when every segment is.
+    """
+
+    notification_id = uuid_str(required=True)
+    cause_event_id = uuid_str(required=True)
+    account_id = uuid_str(load_default=None, allow_none=True)
+    channel = one_of(CHANNELS, required=True)
+    template = fields.String(required=True)
+    delivered = fields.Boolean(required=True)
+    status = fields.String(
+        required=True,
+        metadata={"description": "the receipt's final state: DELIVRD, UNDELIV, EXPIRED, REJECTD…"},
+    )

@@ -128,6 +128,7 @@ def _build() -> Registry:
         ("ServiceBalanceLow", services.ServiceBalanceLowV1, topics.SERVICES, "billing-link"),
         ("NotificationSent", notifications.NotificationSentV1, topics.NOTIFICATIONS, "notifier"),
         ("NotificationFailed", notifications.NotificationFailedV1, topics.NOTIFICATIONS, "notifier"),
+        ("NotificationDelivered", notifications.NotificationDeliveredV1, topics.NOTIFICATIONS, "notifier"),
         ("BillingAccountUpserted", billing.BillingAccountUpsertedV1, topics.BILLING_FEED, "billing"),
         ("BalanceChanged", billing.BalanceChangedV1, topics.BILLING_FEED, "billing"),
         ("AccountStatusChanged", billing.AccountStatusChangedV1, topics.BILLING_FEED, "billing"),

@@ -169,7 +169,12 @@ class NoticeOut(Schema):
         metadata={"description": "What it was: `verification_code`, `password_changed`, …"}
     )
     to = fields.String(allow_none=True, metadata={"description": "The address, masked"})
-    state = fields.String(metadata={"description": "`sent` or `failed`"})
+    state = fields.String(
+        metadata={
+            "description": "`sent` or `failed`; then `delivered` or `undelivered` where the SMS "
+            "gateway reports delivery"
+        }
+    )
     at = fields.String(metadata={"description": "When its outcome was known (RFC 3339)"})
 
 

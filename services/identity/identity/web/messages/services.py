@@ -149,7 +149,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "msg.channel.sms": ("SMS", "SMS"),
     "msg.channel.email": ("Email", "Email"),
     "msg.state.sent": ("отправлено", "sent"),
-    "msg.state.failed": ("не доставлено", "not delivered"),
+    "msg.state.failed": ("не отправлено", "not sent"),
+    "msg.state.delivered": ("доставлено", "delivered"),
+    "msg.state.undelivered": ("не доставлено", "not delivered"),
     "profile.not_ready": (
         "Профиль ещё готовится, обновите страницу через несколько секунд.",
         "Your profile is still being prepared; reload the page in a few seconds.",
