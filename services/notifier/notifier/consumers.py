@@ -88,14 +88,23 @@ def run_retrier(delivery: Delivery, stop: threading.Event, poll_seconds: float) 
 
 
 def _build(runtime: Runtime) -> Handler:
-    from notifier.bootstrap import build_notifier  # the composition root imports this registry
+    # the composition root imports this registry
+    from notifier.bootstrap import build_notifier, receipt_book, smpp_config
     from notifier.config import Settings
+    from notifier.smpp_gateway import SmppGateway
+    from notifier.sms_receipts import ReceiptListener
 
     settings = Settings.from_env()
-    notifier = build_notifier(runtime, settings)
+    receipts = receipt_book(runtime, settings)
+    notifier = build_notifier(runtime, settings, receipts=receipts)
     # retries must not wait for new events, nor block a partition: a daemon beside the consumer
     args = (notifier.delivery, threading.Event(), settings.retry_poll_seconds)
     threading.Thread(target=run_retrier, args=args, name="notifier-retrier", daemon=True).start()
+    config = smpp_config(settings)
+    if receipts is not None and config is not None:  # the SMSC's delivery receipts, on a receiver bind
+        listener = ReceiptListener(SmppGateway(config).bind_receiver, receipts)
+        name = "notifier-sms-receipts"
+        threading.Thread(target=listener.run, args=(threading.Event(),), name=name, daemon=True).start()
     return message_handler(notifier, AccountsView(runtime.db))
 
 

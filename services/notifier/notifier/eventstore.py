@@ -15,11 +15,19 @@ class Outcomes:
     def __init__(self, store: EventStore) -> None:
         self._store = store
 
-    def record(self, event_type: str, payload: Mapping[str, Any], *, causation: str | None) -> None:
-        """Append `NotificationSent` or `NotificationFailed` unless it is already stored."""
+    def record(
+        self, event_type: str, payload: Mapping[str, Any], *, causation: str | None, version: int = 1
+    ) -> None:
+        """Append `NotificationSent` or `NotificationFailed` (version 1), or the receipt's
+        `NotificationDelivered` (version 2), unless it is already stored."""
         stream = f"notification-{payload['notification_id']}"
         env = next_event(
-            event_type, payload, producer="notifier", stream_id=stream, stream_version=1, causation=causation
+            event_type,
+            payload,
+            producer="notifier",
+            stream_id=stream,
+            stream_version=version,
+            causation=causation,
         )
         with contextlib.suppress(ConcurrencyConflict):  # recorded before a crash or redelivery
             self._store.append(env)

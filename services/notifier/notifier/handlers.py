@@ -68,8 +68,10 @@ class Delivery:
         *,
         clock: Callable[[], datetime],
         backoff: Backoff,
+        on_sent: Callable[[Doc], None] | None = None,
     ) -> None:
         self.log, self._senders, self._outcomes = log_, senders, outcomes
+        self._on_sent = on_sent  # after NotificationSent is stored (SMS receipts settle then)
         self._clock, self._backoff = clock, backoff
         # channels whose far side drops a repeated message id: an unknown outcome is sent again
         self._resendable = frozenset(ch for ch, s in senders.items() if getattr(s, "idempotent", False))
@@ -167,6 +169,8 @@ class Delivery:
                 {"error": (error or "unknown")[:500], "attempts": doc["attempts"]},
             )
         self._outcomes.record(event, {**payload, **extra}, causation=doc["cause_event_id"])
+        if state == "sent" and self._on_sent is not None:
+            self._on_sent(doc)
 
 
 def _record(notice: Notice, message: Message, now: datetime, lease_until: datetime) -> dict[str, Any]:

@@ -19,6 +19,10 @@ Outcomes, as the delivery reads them (`after_attempt`):
   refused after earlier ones were accepted — `OutcomeUnknown`: SMPP has no request id, so a
   repeat would be a second SMS; such a notice is never resent.
 
+With `receipts` (the default; `receipts=0` in the URL turns them off) each segment asks for a
+delivery receipt, and the ids the SMSC gives the segments are handed to `notifier.sms_receipts`,
+whose receiver bind (one more than `binds`) turns the receipts into NotificationDelivered.
+
 At most `binds` sessions are open at once (`binds=2` in the URL; SMSCs cap binds per system_id):
 the sending threads (the consumer's lanes, the retrier) share them, and a thread that finds them
 all busy for the timeout gets a transient error. An idle bind is reused while it is fresher than
@@ -37,8 +41,9 @@ import ssl
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from smpplib import consts, exceptions, smpp
@@ -79,6 +84,7 @@ class SmppConfig:
     binds: int = 2  # SMPP sessions at once (SMSCs cap them per system_id); senders beyond wait
     tls: bool = False
     cafile: str | None = None  # CAs the SMSC's certificate is checked against (the system's when None)
+    receipts: bool = True  # ask for delivery receipts (and take them on a receiver bind)
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0) -> SmppConfig:
@@ -98,6 +104,7 @@ class SmppConfig:
             binds=max(1, int(query.get("binds", 2))),
             tls=parts.scheme == "smpps",
             cafile=query.get("cafile") or None,
+            receipts=query.get("receipts", "1") not in ("0", "false", "no"),
         )
 
     def tls_context(self) -> ssl.SSLContext | None:
@@ -135,13 +142,22 @@ class _NoAnswer(Exception):
     pass
 
 
+class Submissions(Protocol):
+    """Where the ids of a notice's accepted segments go (`notifier.sms_receipts.ReceiptBook`)."""
+
+    def submitted(self, notification_id: str, message_ids: Sequence[str]) -> None: ...
+
+
 class SmppGateway:
     """Sends an SMS through an SMSC over SMPP (see the module)."""
 
     idempotent = False  # SMPP has no request id: a repeated submit is a second SMS
 
-    def __init__(self, config: SmppConfig, *, reuse_seconds: float = 20.0) -> None:
+    def __init__(
+        self, config: SmppConfig, *, reuse_seconds: float = 20.0, receipts: Submissions | None = None
+    ) -> None:
         self._c = config
+        self._receipts = receipts if config.receipts else None
         self._reuse = reuse_seconds
         self._source = _address(config.source)
         self._slots = threading.BoundedSemaphore(config.binds)  # binds open at once, busy or idle
@@ -155,19 +171,21 @@ class SmppGateway:
         if not self._slots.acquire(timeout=self._c.timeout):
             raise TransientSendError(f"all {self._c.binds} SMPP binds stayed busy for {self._c.timeout:g} s")
         try:
-            self._send_on(self._connection(), message.to, segments)
+            ids = self._send_on(self._connection(), message.to, segments)
         finally:
             self._slots.release()
+        if self._receipts is not None:
+            self._receipts.submitted(message_id, ids)
 
-    def _send_on(self, connection: _Connection, to: str, segments: Segments) -> None:
-        """The segments on one bind, in order; the bind goes back to the idle ones after a clean
-        answer, and is closed after anything else."""
-        accepted = 0
+    def _send_on(self, connection: _Connection, to: str, segments: Segments) -> list[str]:
+        """The segments on one bind, in order, and the SMSC's ids of them; the bind goes back to
+        the idle ones after a clean answer, and is closed after anything else."""
+        ids: list[str] = []
         try:
             for part in segments.parts:
-                self._submit(connection, to, part, segments.data_coding, segments.esm_class)
-                accepted += 1
+                ids.append(self._submit(connection, to, part, segments.data_coding, segments.esm_class))
         except _Refused as exc:  # a clean answer: the bind stays good for the next message
+            accepted = len(ids)
             self._release(connection)
             text = f"SMSC refused segment {accepted + 1} of {len(segments.parts)}: {_describe(exc.status)}"
             if accepted:
@@ -175,17 +193,17 @@ class SmppGateway:
             raise (TransientSendError if exc.status in TEMPORARY else PermanentSendError)(text) from exc
         except _NoAnswer as exc:
             _close(connection)
-            raise OutcomeUnknown(f"SMSC gave no answer to segment {accepted + 1}: {exc}") from exc
+            raise OutcomeUnknown(f"SMSC gave no answer to segment {len(ids) + 1}: {exc}") from exc
         except exceptions.ConnectionError as exc:  # the segment could not be written
             _close(connection)
-            if accepted:
-                raise OutcomeUnknown(f"SMSC connection lost after {accepted} segments left") from exc
+            if ids:
+                raise OutcomeUnknown(f"SMSC connection lost after {len(ids)} segments left") from exc
             raise TransientSendError(f"SMSC connection lost: {exc}") from exc
         self._release(connection)
+        return ids
 
-    def _submit(
-        self, connection: _Connection, to: str, part: bytes, data_coding: int, esm_class: int
-    ) -> None:
+    def _submit(self, connection: _Connection, to: str, part: bytes, data_coding: int, esm_class: int) -> str:
+        """Submit one segment; the SMSC's id of it."""
         source_ton, source_npi, source = self._source
         pdu = connection.send_message(
             source_addr_ton=source_ton,
@@ -196,15 +214,18 @@ class SmppGateway:
             destination_addr=to.lstrip("+"),
             esm_class=esm_class,
             data_coding=data_coding,
-            registered_delivery=0,
+            registered_delivery=1 if self._receipts is not None else 0,
             short_message=part,
         )
-        status = self._answer(connection, pdu.sequence)
-        if status != consts.SMPP_ESME_ROK:
-            raise _Refused(status)
+        answer = self._answer(connection, pdu.sequence)
+        if answer.status != consts.SMPP_ESME_ROK:
+            raise _Refused(int(answer.status))
+        message_id = getattr(answer, "message_id", None) or b""
+        return message_id.decode("latin-1") if isinstance(message_id, bytes) else str(message_id)
 
-    def _answer(self, connection: _Connection, sequence: int) -> int:
-        """The status of the answer to `sequence`, answering the SMSC's own requests meanwhile."""
+    def _answer(self, connection: _Connection, sequence: int) -> Any:
+        """The answer to `sequence` (its status, and the segment's id), answering the SMSC's own
+        requests meanwhile."""
         deadline = time.monotonic() + self._c.timeout
         while True:
             try:
@@ -212,7 +233,7 @@ class SmppGateway:
             except (TimeoutError, exceptions.ConnectionError, exceptions.PDUError) as exc:
                 raise _NoAnswer(type(exc).__name__) from exc
             if pdu.sequence == sequence and pdu.command in ("submit_sm_resp", "generic_nack"):
-                return int(pdu.status)
+                return pdu
             if not _serve(connection, pdu):
                 raise _NoAnswer("the SMSC unbound")
             if time.monotonic() > deadline:
@@ -228,7 +249,7 @@ class SmppGateway:
                 return self._bind()
             if time.monotonic() - used_at <= self._reuse and self._settled(connection):
                 return connection
-            _unbind(connection)
+            end_bind(connection)
 
     def _release(self, connection: _Connection) -> None:
         with self._lock:
@@ -244,7 +265,11 @@ class SmppGateway:
             return False
         return True
 
-    def _bind(self) -> _Connection:
+    def bind_receiver(self) -> _Connection:
+        """A receiver bind, for the delivery receipts (`notifier.sms_receipts.ReceiptListener`)."""
+        return self._bind("receiver")
+
+    def _bind(self, mode: str = "transmitter") -> _Connection:
         c = self._c
         connection = _Connection(
             c.host,
@@ -256,7 +281,8 @@ class SmppGateway:
         )
         try:
             connection.connect()
-            connection.bind_transmitter(system_id=c.system_id, password=c.password, system_type=c.system_type)
+            bind = connection.bind_receiver if mode == "receiver" else connection.bind_transmitter
+            bind(system_id=c.system_id, password=c.password, system_type=c.system_type)
         except exceptions.PDUError as exc:
             _close(connection)
             status = exc.args[1] if len(exc.args) > 1 else None
@@ -281,7 +307,7 @@ def _serve(connection: _Connection, pdu: Any) -> bool:
     return pdu.command != "unbind"
 
 
-def _unbind(connection: _Connection) -> None:
+def end_bind(connection: _Connection) -> None:
     """End a bind politely (it is stale or the SMSC ended it), then close it."""
     with contextlib.suppress(OSError, exceptions.ConnectionError, exceptions.PDUError):
         connection.unbind()

@@ -1,16 +1,22 @@
 """The SMPP sink: a development SMSC (SMPP 3.4 over TCP) that files every submitted SMS in the inbox.
 
-It answers what an ESME sending SMS needs: `bind_transmitter` / `bind_transceiver` (with
-`system_id` and `password` checked when `DEVSINK_SMPP_SYSTEM_ID` is set), `submit_sm`,
-`enquire_link`, `unbind`; anything else gets `generic_nack`. A message is decoded from its
-data coding (GSM 7-bit, Latin-1, UCS-2) or its `message_payload`, and the segments of a long
-one (UDH concatenation) are joined before it is stored, under the destination number as
+It answers what an ESME sending SMS needs: `bind_transmitter` / `bind_transceiver` /
+`bind_receiver` (with `system_id` and `password` checked when `DEVSINK_SMPP_SYSTEM_ID` is set),
+`submit_sm`, `enquire_link`, `unbind`; anything else gets `generic_nack`. A message is decoded
+from its data coding (GSM 7-bit, Latin-1, UCS-2) or its `message_payload`, and the segments of
+a long one (UDH concatenation) are joined before it is stored, under the destination number as
 `+<digits>`. Each accepted segment is answered with a fresh `message_id`.
+
+A segment submitted with `registered_delivery` gets a delivery receipt once filed: a
+`deliver_sm` (esm_class 0x04, the `id:… stat:DELIVRD …` text and the `receipted_message_id`
+and `message_state` TLVs) on a receiver or transceiver bind, the one bound longest; receipts
+wait (up to 1,000) while no such bind is open. A test's `fate` hook may answer another state.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import socket
 import socketserver
@@ -20,6 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from smpplib import consts, exceptions, smpp
@@ -32,6 +39,18 @@ SYSTEM_ID = "kabinet-sink"
 MAX_PDU = 64 * 1024
 PARTS_KEPT_SECONDS = 300.0  # segments of a long message whose others never came are dropped then
 Refusal = Callable[[str], int]  # destination → SMPP status (0 accepts): test doubles of an SMSC's moods
+Fate = Callable[[str], str]  # destination → the receipt's final state (DELIVRD, UNDELIV, EXPIRED…)
+RECEIPTS_KEPT = 1000  # receipts waiting for a receiver bind
+RECEIPT_ESM_CLASS = 0x04  # message type "SMSC delivery receipt" (SMPP 3.4, 5.2.12)
+MESSAGE_STATES = {
+    "DELIVRD": 2,
+    "EXPIRED": 3,
+    "DELETED": 4,
+    "UNDELIV": 5,
+    "ACCEPTD": 6,
+    "UNKNOWN": 7,
+    "REJECTD": 8,
+}
 
 
 class _Sequence:
@@ -81,11 +100,17 @@ class SmscSink:
         system_id: str = "",
         password: str = "",
         refuse: Refusal | None = None,
+        fate: Fate | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self._store, self._address = store, (host, port)
         self._credentials = (system_id, password) if system_id else None
         self._refuse = refuse or (lambda _to: consts.SMPP_ESME_ROK)
+        self._fate = fate or (lambda _to: "DELIVRD")
+        self._receivers: list[socket.socket] = []  # receiver and transceiver binds, the oldest first
+        self._waiting: list[bytes] = []  # receipts no receiver was bound for yet
+        self._writes: dict[socket.socket, threading.Lock] = {}  # a receipt and an answer never interleave
+        self._sequence = itertools.count(1)
         self._parts = _Parts()
         self._tls = tls  # a server context: SMPP over TLS (a test's SMSC; the dev inbox speaks plain)
         self._server: _Server | None = None
@@ -139,6 +164,16 @@ class SmscSink:
 
     def serve(self, conn: socket.socket) -> None:
         """One ESME's session: request after request until it unbinds or goes away."""
+        self._writes[conn] = threading.Lock()
+        try:
+            self._serve(conn)
+        finally:
+            with self._lock:
+                if conn in self._receivers:
+                    self._receivers.remove(conn)
+            self._writes.pop(conn, None)
+
+    def _serve(self, conn: socket.socket) -> None:
         bound = False
         while True:
             raw = _read_pdu(conn)
@@ -152,23 +187,82 @@ class SmscSink:
             except (exceptions.UnknownCommandError, struct.error, ValueError, IndexError):
                 pdu = None
             if pdu is None:
-                _reply(conn, "generic_nack", sequence, consts.SMPP_ESME_RINVCMDID)
+                self._reply(conn, "generic_nack", sequence, consts.SMPP_ESME_RINVCMDID)
                 continue
             command = pdu.command
             if command in ("bind_transmitter", "bind_transceiver", "bind_receiver"):
                 status = self._bind_status(pdu) if not bound else consts.SMPP_ESME_RALYBND
                 bound = bound or status == consts.SMPP_ESME_ROK
-                _reply(conn, f"{command}_resp", sequence, status, system_id=SYSTEM_ID)
+                self._reply(conn, f"{command}_resp", sequence, status, system_id=SYSTEM_ID)
+                if status == consts.SMPP_ESME_ROK and command != "bind_transmitter":
+                    self._receiving(conn)
             elif command == "submit_sm":
                 status, message_id = self._submit(pdu) if bound else (consts.SMPP_ESME_RINVBNDSTS, None)
-                _reply(conn, "submit_sm_resp", sequence, status, message_id=message_id)
+                self._reply(conn, "submit_sm_resp", sequence, status, message_id=message_id)
+                if message_id is not None and (pdu.registered_delivery or 0) & 0x01:
+                    self._receipt(pdu, message_id)
             elif command == "enquire_link":
-                _reply(conn, "enquire_link_resp", sequence, consts.SMPP_ESME_ROK)
+                self._reply(conn, "enquire_link_resp", sequence, consts.SMPP_ESME_ROK)
             elif command == "unbind":
-                _reply(conn, "unbind_resp", sequence, consts.SMPP_ESME_ROK)
+                self._reply(conn, "unbind_resp", sequence, consts.SMPP_ESME_ROK)
                 return
             else:
-                _reply(conn, "generic_nack", sequence, consts.SMPP_ESME_RINVCMDID)
+                self._reply(conn, "generic_nack", sequence, consts.SMPP_ESME_RINVCMDID)
+
+    def _reply(self, conn: socket.socket, command: str, sequence: int, status: int, **fields: Any) -> None:
+        pdu = smpp.make_pdu(command, client=_Sequence(), **{k: v for k, v in fields.items() if v is not None})
+        pdu.sequence, pdu.status = sequence, status
+        self._write(conn, pdu.generate())
+
+    def _write(self, conn: socket.socket, raw: bytes) -> bool:
+        """Send one PDU whole (a receipt from another session's thread may be going out too)."""
+        try:
+            with self._writes.get(conn) or threading.Lock():
+                conn.sendall(raw)
+        except OSError:
+            log.info("an SMPP client went away before a PDU reached it")
+            return False
+        return True
+
+    def _receiving(self, conn: socket.socket) -> None:
+        """A receiver (or transceiver) bound: receipts go to it, those waiting first."""
+        with self._lock:
+            self._receivers.append(conn)
+            waiting, self._waiting = self._waiting, []
+        for raw in waiting:
+            self._deliver(raw)
+
+    def _receipt(self, submitted: Any, message_id: str) -> None:
+        """The delivery receipt of one accepted segment, from the handset back to the sender."""
+        to = _text(submitted.destination_addr)
+        stat = self._fate("+" + to.lstrip("+"))
+        now = datetime.now(UTC).strftime("%y%m%d%H%M")
+        text = f"id:{message_id} sub:001 dlvrd:{'001' if stat == 'DELIVRD' else '000'} submit date:{now} "
+        text += f"done date:{now} stat:{stat} err:000 text:"
+        pdu = smpp.make_pdu(
+            "deliver_sm",
+            client=_Sequence(),
+            source_addr_ton=submitted.dest_addr_ton,
+            source_addr_npi=submitted.dest_addr_npi,
+            source_addr=to,
+            dest_addr_ton=submitted.source_addr_ton,
+            dest_addr_npi=submitted.source_addr_npi,
+            destination_addr=_text(submitted.source_addr),
+            esm_class=RECEIPT_ESM_CLASS,
+            short_message=text.encode("ascii"),
+            receipted_message_id=message_id,
+            message_state=MESSAGE_STATES.get(stat, 7),
+        )
+        pdu.sequence = next(self._sequence)
+        self._deliver(pdu.generate())
+
+    def _deliver(self, raw: bytes) -> None:
+        """To the receiver bound longest; kept for later while none is (or it just went away)."""
+        with self._lock:
+            receivers = list(self._receivers)
+        if not any(self._write(conn, raw) for conn in receivers[:1]):
+            with self._lock:
+                self._waiting = [*self._waiting, raw][-RECEIPTS_KEPT:]
 
     def _bind_status(self, pdu: Any) -> int:
         if self._credentials is None:
@@ -224,15 +318,6 @@ def _read_exact(conn: socket.socket, size: int) -> bytes | None:
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
-
-
-def _reply(conn: socket.socket, command: str, sequence: int, status: int, **fields: Any) -> None:
-    pdu = smpp.make_pdu(command, client=_Sequence(), **{k: v for k, v in fields.items() if v is not None})
-    pdu.sequence, pdu.status = sequence, status
-    try:
-        conn.sendall(pdu.generate())
-    except OSError:
-        log.info("an SMPP client went away before its answer")
 
 
 def _text(value: bytes | str | None) -> str:
