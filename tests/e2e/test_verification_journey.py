@@ -2,6 +2,7 @@
 
 UserRegistered (sms and email) → challenges → codes in the dev inbox → code / link through the
 internal API → ContactConfirmed published; redelivered events open nothing and send nothing more.
+Over SMPP the SMS code's delivery receipt comes back on a receiver bind: NotificationDelivered.
 """
 
 from __future__ import annotations
@@ -9,12 +10,13 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import uuid
 from dataclasses import replace
 
 import pytest
 import requests
-from support import drive, read_topic
+from support import drive, read_topic, wait_for
 
 from kabinet import kafka as kafka_clients
 from kabinet.contracts import REGISTRY, Envelope, decode, encode, new_envelope
@@ -23,12 +25,14 @@ from kabinet.relay import OutboxRelay
 from kabinet.runtime import Runtime
 from kabinet.service import build_loop
 from notifier.bootstrap import SERVICE as NOTIFIER
-from notifier.bootstrap import build_notifier
+from notifier.bootstrap import build_notifier, receipt_book, smpp_config
 from notifier.config import Settings as NotifierSettings
 from notifier.consumers import CONSUMERS as NOTIFIER_CONSUMERS
 from notifier.consumers import message_handler
 from notifier.devsink.config import DevsinkSettings
 from notifier.devsink.server import start
+from notifier.smpp_gateway import SmppGateway
+from notifier.sms_receipts import ReceiptListener
 from verification.app import create_app
 from verification.bootstrap import SERVICE as VERIFICATION_SERVICE
 from verification.config import Settings as VerificationSettings
@@ -121,13 +125,17 @@ def test_register_by_sms_and_by_email_then_confirm(env, sink, kafka_bootstrap):
     phone, mail = "+7916" + str(uuid.uuid4().int)[:7], f"e2e{uuid.uuid4().hex[:8]}@example.ru"
     by_sms, by_email = registered(confirm_via="sms", phone=phone), registered(confirm_via="email", email=mail)
     v_consumer, v_loop = build_loop(ver, VERIFICATION_CONSUMERS["requests"])
-    # the registered notifier consumer, reading only the topic this journey needs, with the test's senders
+    # the registered notifier consumer, reading only the topic this journey needs
+    receipts, stop = receipt_book(note, n_settings), threading.Event()  # receipts: SMPP only
     spec = replace(
         NOTIFIER_CONSUMERS["messages"],
         topics=(VERIFICATION,),
-        build=lambda rt: message_handler(build_notifier(rt, n_settings)),
+        build=lambda rt: message_handler(build_notifier(rt, n_settings, receipts=receipts)),
     )
     n_consumer, n_loop = build_loop(note, spec)
+    if receipts is not None:
+        listener = ReceiptListener(SmppGateway(smpp_config(n_settings)).bind_receiver, receipts)  # type: ignore[arg-type]
+        threading.Thread(target=listener.run, args=(stop,), daemon=True).start()
     relay = OutboxRelay(ver.store, ver.producer())
     try:
         produce(ver, by_sms, by_email, by_sms)  # the last one is a redelivery
@@ -164,7 +172,16 @@ def test_register_by_sms_and_by_email_then_confirm(env, sink, kafka_bootstrap):
             lambda: n_loop.stats.handled + n_loop.stats.skipped >= 4,
             what="the notifier past the confirmations",
         )
+        outcomes = [e.event_type for e in note.store.all()]
+        if receipts is not None:
+            wait_for(lambda: "NotificationDelivered" in [e.event_type for e in note.store.all()],
+                     what="the SMS code's delivery receipt")  # fmt: skip
+            [delivered] = [e for e in note.store.all() if e.event_type == "NotificationDelivered"]
+            assert delivered.payload["delivered"] and delivered.payload["template"] == "verification_code"
+        else:  # the HTTP gateway reports no delivery: sent is all there is to know
+            assert "NotificationDelivered" not in outcomes
     finally:
+        stop.set()
         v_consumer.close(autocommit=False)
         n_consumer.close(autocommit=False)
         ver.close()

@@ -62,3 +62,23 @@ def test_only_the_newest_fifty_are_listed(client, runtime):
 
 def test_the_list_needs_a_session(client):
     assert client.get("/api/v1/me/notifications").status_code == 401
+
+
+def test_a_delivery_receipt_marks_the_sent_sms_delivered_or_not(client, runtime, account):
+    projection, at, mine = (
+        Projection(runtime.db),
+        datetime.now(UTC) - timedelta(minutes=5),
+        account["account_id"],
+    )
+    reached, lost = (outcome("NotificationSent", mine, at, channel="sms") for _ in range(2))
+    for sent in (reached, lost):
+        projection.apply(sent)
+    for sent, delivered, status in ((reached, True, "DELIVRD"), (lost, False, "UNDELIV")):
+        receipt = outcome("NotificationDelivered", mine, at + timedelta(seconds=3), delivered=delivered,
+                          status=status, notification_id=sent.payload["notification_id"])  # fmt: skip
+        assert projection.apply(receipt)
+    never_sent = outcome("NotificationDelivered", mine, at)  # no notice of that id here (e.g. erased)
+    assert not projection.apply(never_sent)
+
+    listed = client.get("/api/v1/me/notifications", headers=token(client, account)).json["notifications"]
+    assert sorted(n["state"] for n in listed) == ["delivered", "undelivered"]
