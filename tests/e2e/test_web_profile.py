@@ -7,6 +7,8 @@ Browsers with their own storage each, on the e2e suite; screenshots in .run/scre
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -89,12 +91,21 @@ def test_sign_out_on_every_other_device_keeps_this_one(chromium, stack, subscrib
             ui.close()
 
 
-def test_the_profile_lists_the_messages_sent_without_their_codes(chromium, stack, subscriber):
+@contextmanager
+def on_profile(chromium, stack, me: dict[str, Any]) -> Iterator[Any]:
+    """A desktop browser, signed in as `me`, on the profile page (closed afterwards)."""
     ui = open_browser(chromium, stack, DESKTOP)
     try:
-        log_in(ui, subscriber)
+        log_in(ui, me)
+        ui.page.get_by_role("link", name="Профиль").click()
+        yield ui
+    finally:
+        ui.close()
+
+
+def test_the_profile_lists_the_messages_sent_without_their_codes(chromium, stack, subscriber):
+    with on_profile(chromium, stack, subscriber) as ui:
         page = ui.page
-        page.get_by_role("link", name="Профиль").click()
         code = page.locator("#notices li[data-template=verification_code]")
 
         def listed() -> bool:  # the notifier's outcome reaches identity's read model through Kafka
@@ -111,16 +122,11 @@ def test_the_profile_lists_the_messages_sent_without_their_codes(chromium, stack
         sms = code_in(stack, subscriber["phone"])
         assert sms not in page.locator("#notices").inner_text()  # the list never shows a code
         ui.shot("31-profile-messages")
-    finally:
-        ui.close()
 
 
 def test_notification_settings_offer_only_confirmed_contacts_and_save_the_choice(chromium, stack, subscriber):
-    ui = open_browser(chromium, stack, DESKTOP)
-    try:
-        log_in(ui, subscriber)
+    with on_profile(chromium, stack, subscriber) as ui:
         page = ui.page
-        page.get_by_role("link", name="Профиль").click()
         card = page.locator("#notify-section")
         expect(card.get_by_role("heading", name="Уведомления")).to_be_visible()
         sms, mail = card.get_by_label("SMS на телефон"), card.get_by_label("Письмом на email")
@@ -140,5 +146,3 @@ def test_notification_settings_offer_only_confirmed_contacts_and_save_the_choice
         card = page.locator("#notify-section")
         expect(card.get_by_label("Сообщать о низком балансе услуг")).not_to_be_checked()
         expect(card.get_by_label("English")).to_be_checked()
-    finally:
-        ui.close()
