@@ -4,6 +4,7 @@
     .venv/bin/python -m tests.bench.bench_notify_latency --rate 20 --seconds 10
     .venv/bin/python -m tests.bench.bench_notify_latency --profile             # + pyinstrument reports
     .venv/bin/python -m tests.bench.bench_notify_latency --sms smpp           # SMS over SMPP to the dev SMSC
+    .venv/bin/python -m tests.bench.bench_notify_latency --sms smpp-no-receipts  # … asking for no receipts
 
 Drives the event side directly (no gateway, no bcrypt): identity-like `UserRegistered` envelopes
 (a fresh account, phone and email each) are appended to `kabinet.accounts.events` at a steady
@@ -104,9 +105,10 @@ class Suite:
             **{f"{svc}_MONGO_DB": f"bench_{self.run}_{svc.lower()}" for svc in DBS},
         }
         self.env: dict[str, str] = self.services.suite_env(self.ports, base)
-        if sms == "smpp":  # the notifier's SMPP adapter, to the dev inbox's SMPP sink
+        if sms.startswith("smpp"):  # the notifier's SMPP adapter, to the dev inbox's SMPP sink
+            receipts = "0" if sms == "smpp-no-receipts" else "1"  # with receipts: NotificationDelivered too
             self.env["NOTIFIER_SMS_GATEWAY_URL"] = (
-                f"smpp://kabinet@127.0.0.1:{self.ports.smpp}?source=Kabinet"
+                f"smpp://kabinet@127.0.0.1:{self.ports.smpp}?source=Kabinet&receipts={receipts}"
             )
         self.logs = LOGS / self.run
         self.profile = profile
@@ -305,7 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="registrations per second")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--channel", choices=("sms", "email", "mix"), default="sms")
-    parser.add_argument("--sms", choices=("http", "smpp"), default="http", help="the notifier's SMS adapter")
+    parser.add_argument(
+        "--sms",
+        choices=("http", "smpp", "smpp-no-receipts"),
+        default="http",
+        help="the notifier's SMS adapter",
+    )
     parser.add_argument("--profile", action="store_true", help="run the two consumers under pyinstrument")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep topics and databases")

@@ -66,7 +66,7 @@ def sink(servers, mongo_client):
 
 SMS_GATEWAYS = {  # the notifier's two SMS adapters, each against its dev sink
     "http": lambda sink: f"http://127.0.0.1:{sink.http_port}/sms",
-    "smpp": lambda sink: f"smpp://kabinet@127.0.0.1:{sink.smpp_port}?source=Kabinet",
+    "smpp": lambda sink: f"smpp://kabinet@127.0.0.1:{sink.smpp_port}?source=Kabinet&receipts=1",
 }
 
 

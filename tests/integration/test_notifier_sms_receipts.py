@@ -92,7 +92,7 @@ def send(gateway: SmppGateway, to: str, text: str) -> str:
 
 
 def test_receipts_before_and_after_the_sent_notice_settle_it_once(runtime, smsc, book):
-    gateway = SmppGateway(SmppConfig("127.0.0.1", smsc.port), receipts=book)
+    gateway = SmppGateway(SmppConfig("127.0.0.1", smsc.port, receipts=True), receipts=book)
     receiving = Receiving(gateway, book)
     long = "Kabinet: код 402913 для восстановления пароля. Ваш логин: ivanov.petr. " * 2  # in segments
     early, late, lost = (send(gateway, to, long) for to in ("+79161110001", "+79161110002", UNLUCKY))
@@ -116,7 +116,7 @@ def test_receipts_before_and_after_the_sent_notice_settle_it_once(runtime, smsc,
 
 
 def test_a_long_message_is_delivered_only_when_every_segment_is(runtime, smsc, book):
-    gateway = SmppGateway(SmppConfig("127.0.0.1", smsc.port), receipts=book)
+    gateway = SmppGateway(SmppConfig.from_url(f"smpp://127.0.0.1:{smsc.port}?receipts=1"), receipts=book)
     nid = send(gateway, "+79161110003", "Kabinet: " + "очень длинное сообщение " * 8)  # three segments
     parts = list(runtime.db.sms_receipts.find({"notification_id": nid}))
     assert len(parts) == 3 and {p["parts"] for p in parts} == {3}
@@ -129,7 +129,8 @@ def test_a_long_message_is_delivered_only_when_every_segment_is(runtime, smsc, b
     assert outcome(runtime, nid).payload["delivered"] is True
 
 
-def test_without_receipts_nothing_is_asked_nor_kept(runtime, smsc, book):
-    config = SmppConfig.from_url(f"smpp://127.0.0.1:{smsc.port}?receipts=0")
+@pytest.mark.parametrize("query", ["", "?receipts=0"])
+def test_without_receipts_nothing_is_asked_nor_kept(runtime, smsc, book, query):
+    config = SmppConfig.from_url(f"smpp://127.0.0.1:{smsc.port}{query}")  # off unless asked for
     nid = send(SmppGateway(config, receipts=book), "+79161110004", "Kabinet: код 402913")
     assert runtime.db.sms_receipts.count_documents({"notification_id": nid}) == 0

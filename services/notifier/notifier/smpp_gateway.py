@@ -19,9 +19,10 @@ Outcomes, as the delivery reads them (`after_attempt`):
   refused after earlier ones were accepted — `OutcomeUnknown`: SMPP has no request id, so a
   repeat would be a second SMS; such a notice is never resent.
 
-With `receipts` (the default; `receipts=0` in the URL turns them off) each segment asks for a
-delivery receipt, and the ids the SMSC gives the segments are handed to `notifier.sms_receipts`,
-whose receiver bind (one more than `binds`) turns the receipts into NotificationDelivered.
+With `receipts=1` in the URL each segment asks for a delivery receipt, and the ids the SMSC
+gives the segments are handed to `notifier.sms_receipts`, whose receiver bind (one more than
+`binds`) turns the receipts into NotificationDelivered. Off by default: on FerretDB they cost
+about seven more round trips per SMS (services/notifier/README.md, *Delivery receipts*).
 
 At most `binds` sessions are open at once (`binds=2` in the URL; SMSCs cap binds per system_id):
 the sending threads (the consumer's lanes, the retrier) share them, and a thread that finds them
@@ -84,7 +85,7 @@ class SmppConfig:
     binds: int = 2  # SMPP sessions at once (SMSCs cap them per system_id); senders beyond wait
     tls: bool = False
     cafile: str | None = None  # CAs the SMSC's certificate is checked against (the system's when None)
-    receipts: bool = True  # ask for delivery receipts (and take them on a receiver bind)
+    receipts: bool = False  # ask for delivery receipts (and take them on a receiver bind)
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = 5.0) -> SmppConfig:
@@ -104,7 +105,7 @@ class SmppConfig:
             binds=max(1, int(query.get("binds", 2))),
             tls=parts.scheme == "smpps",
             cafile=query.get("cafile") or None,
-            receipts=query.get("receipts", "1") not in ("0", "false", "no"),
+            receipts=query.get("receipts", "0") in ("1", "true", "yes"),
         )
 
     def tls_context(self) -> ssl.SSLContext | None:

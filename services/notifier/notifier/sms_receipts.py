@@ -78,7 +78,7 @@ class ReceiptBook:
         self._coll.update_one(
             {"_id": f"notification:{notice['notification_id']}"}, {"$set": keep}, upsert=True
         )
-        self.settle(str(notice["notification_id"]))
+        self.settle(str(notice["notification_id"]), keep)  # what was just written: not read again
 
     def receipt(self, message_id: str, state: str) -> None:
         """The SMSC's final state of one segment; settles its notice when it was the last fact."""
@@ -88,9 +88,9 @@ class ReceiptBook:
         if doc and doc.get("notification_id"):
             self.settle(str(doc["notification_id"]))
 
-    def settle(self, notification_id: str) -> bool:
+    def settle(self, notification_id: str, notice: Mapping[str, Any] | None = None) -> bool:
         """NotificationDelivered once the notice is sent and every segment has a receipt."""
-        notice = self._coll.find_one({"_id": f"notification:{notification_id}"})
+        notice = notice or self._coll.find_one({"_id": f"notification:{notification_id}"})
         if notice is None:
             return False
         parts = list(self._coll.find({"notification_id": notification_id}))

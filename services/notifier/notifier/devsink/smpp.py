@@ -9,7 +9,8 @@ a long one (UDH concatenation) are joined before it is stored, under the destina
 
 A segment submitted with `registered_delivery` gets a delivery receipt once filed: a
 `deliver_sm` (esm_class 0x04, the `id:… stat:DELIVRD …` text and the `receipted_message_id`
-and `message_state` TLVs) on a receiver or transceiver bind, the one bound longest; receipts
+and `message_state` TLVs) on a receiver or transceiver bind, the one bound longest, sent by a
+courier thread of its own (as an SMSC's, never holding up the submitting session); receipts
 wait (up to 1,000) while no such bind is open. A test's `fate` hook may answer another state.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import queue
 import socket
 import socketserver
 import ssl
@@ -109,6 +111,7 @@ class SmscSink:
         self._fate = fate or (lambda _to: "DELIVRD")
         self._receivers: list[socket.socket] = []  # receiver and transceiver binds, the oldest first
         self._waiting: list[bytes] = []  # receipts no receiver was bound for yet
+        self._outbox: queue.Queue[bytes | None] = queue.Queue()  # receipts for the courier to send
         self._writes: dict[socket.socket, threading.Lock] = {}  # a receipt and an answer never interleave
         self._sequence = itertools.count(1)
         self._parts = _Parts()
@@ -148,6 +151,7 @@ class SmscSink:
             target=self._server.serve_forever, args=(0.05,), name="devsink-smpp", daemon=True
         )
         self._thread.start()
+        threading.Thread(target=self._courier, name="devsink-smpp-receipts", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -161,6 +165,7 @@ class SmscSink:
                     conn.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._outbox.put(None)
 
     def serve(self, conn: socket.socket) -> None:
         """One ESME's session: request after request until it unbinds or goes away."""
@@ -230,7 +235,7 @@ class SmscSink:
             self._receivers.append(conn)
             waiting, self._waiting = self._waiting, []
         for raw in waiting:
-            self._deliver(raw)
+            self._outbox.put(raw)
 
     def _receipt(self, submitted: Any, message_id: str) -> None:
         """The delivery receipt of one accepted segment, from the handset back to the sender."""
@@ -254,7 +259,12 @@ class SmscSink:
             message_state=MESSAGE_STATES.get(stat, 7),
         )
         pdu.sequence = next(self._sequence)
-        self._deliver(pdu.generate())
+        self._outbox.put(pdu.generate())
+
+    def _courier(self) -> None:
+        """Send the receipts one after another until the sink stops."""
+        while (raw := self._outbox.get()) is not None:
+            self._deliver(raw)
 
     def _deliver(self, raw: bytes) -> None:
         """To the receiver bound longest; kept for later while none is (or it just went away)."""
