@@ -120,6 +120,17 @@ def service_env(servers: dict[str, str], topic_prefix: str, mongo_client: Any) -
     mongo_client.drop_database(db_name)
 
 
+@pytest.fixture(autouse=True)
+def _process_keystore_restored() -> Iterator[None]:
+    """Every test leaves the process's key store as it found it: opening a Runtime installs its
+    own, and one over an unreachable Mongo (a readiness test's) would serve the tests after."""
+    from kabinet.privacy.payload import keystore, use_keystore
+
+    previous = keystore()
+    yield
+    use_keystore(previous)
+
+
 @pytest.fixture
 def keys() -> Iterator[Any]:
     """An in-memory key store installed as the process's (the codec seals with it), then the old one back."""

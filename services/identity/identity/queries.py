@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo.database import Database
 
+from identity import domain as d
 from identity.projection import contact_key
 from identity.regions import region_name
 from kabinet.mongo import Doc
+
+V = TypeVar("V")
+
+
+def ready(view: V | None) -> V:
+    """A view of the read model, or `AccountNotFound` while it has not caught up with a fresh
+    account (or the account is gone)."""
+    if view is None:
+        raise d.AccountNotFound("The profile is not available yet; try again in a moment.")
+    return view
 
 
 class Queries:

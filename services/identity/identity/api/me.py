@@ -7,7 +7,6 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from identity import domain as d
 from identity.api.context import BEARER, audit, authenticated, claims, gateway
 from identity.api.schemas import Problem
 from identity.api.schemas_me import (
@@ -25,6 +24,7 @@ from identity.handlers.account import (
     change_notification_settings,
     change_password,
 )
+from identity.queries import ready
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The signed-in subscriber")
 NOTICES_SHOWN = 50
@@ -37,10 +37,7 @@ NOTICES_SHOWN = 50
 @blp.doc(security=BEARER)
 def get_me() -> dict[str, Any]:
     """Profile, contacts with `confirmed` flags (and pending changes), status."""
-    profile = gateway().directory.me(claims().account_id)
-    if profile is None:
-        raise d.AccountNotFound("The profile is not available yet; try again in a moment.")
-    return profile
+    return ready(gateway().directory.me(claims().account_id))
 
 
 @blp.route("/me/contacts", methods=["PATCH"])
@@ -90,10 +87,7 @@ def get_notifications() -> dict[str, Any]:
 @blp.doc(security=BEARER)
 def get_notification_settings() -> dict[str, Any]:
     """Where notices about the account go, and whether a low balance is told."""
-    settings = gateway().directory.notification_settings(claims().account_id)
-    if settings is None:
-        raise d.AccountNotFound("The profile is not available yet; try again in a moment.")
-    return settings
+    return ready(gateway().directory.notification_settings(claims().account_id))
 
 
 @blp.route("/me/notification-settings", methods=["PUT"])

@@ -9,6 +9,7 @@ from identity.domain.rules import login_key
 from identity.eventstore import Audit
 from identity.gateway import Gateway
 from identity.handlers.facade import list_services
+from identity.queries import ready
 
 
 class ErasurePasswordWrong(d.CurrentPasswordWrong):
@@ -45,9 +46,7 @@ def erase(gw: Gateway, account_id: str, *, password: str | None, requested_by: s
 
 def export(gw: Gateway, account_id: str) -> dict[str, Any]:
     """Everything Kabinet holds about the caller, as one JSON document."""
-    me = gw.directory.me(account_id)
-    if me is None:
-        raise d.AccountNotFound("The profile is not available yet; try again in a moment.")
+    me = ready(gw.directory.me(account_id))
     profile = {k: v for k, v in me.items() if k != "contacts"}
     return {
         "account_id": account_id,
