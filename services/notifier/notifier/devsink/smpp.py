@@ -27,6 +27,7 @@ import struct
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from smpplib import consts, exceptions, smpp
 
 from notifier.devsink.store import MessageStore
 from notifier.sms_parts import decode, read_header
+from notifier.sms_receipts import RECEIPT_ESM_CLASS, STATES
 
 log = logging.getLogger(__name__)
 SYSTEM_ID = "kabinet-sink"
@@ -43,16 +45,7 @@ PARTS_KEPT_SECONDS = 300.0  # segments of a long message whose others never came
 Refusal = Callable[[str], int]  # destination → SMPP status (0 accepts): test doubles of an SMSC's moods
 Fate = Callable[[str], str]  # destination → the receipt's final state (DELIVRD, UNDELIV, EXPIRED…)
 RECEIPTS_KEPT = 1000  # receipts waiting for a receiver bind
-RECEIPT_ESM_CLASS = 0x04  # message type "SMSC delivery receipt" (SMPP 3.4, 5.2.12)
-MESSAGE_STATES = {
-    "DELIVRD": 2,
-    "EXPIRED": 3,
-    "DELETED": 4,
-    "UNDELIV": 5,
-    "ACCEPTD": 6,
-    "UNKNOWN": 7,
-    "REJECTD": 8,
-}
+MESSAGE_STATES = {word: number for number, word in STATES.items()}  # the receipt's state word → TLV
 
 
 class _Sequence:
@@ -110,7 +103,7 @@ class SmscSink:
         self._refuse = refuse or (lambda _to: consts.SMPP_ESME_ROK)
         self._fate = fate or (lambda _to: "DELIVRD")
         self._receivers: list[socket.socket] = []  # receiver and transceiver binds, the oldest first
-        self._waiting: list[bytes] = []  # receipts no receiver was bound for yet
+        self._waiting: deque[bytes] = deque(maxlen=RECEIPTS_KEPT)  # receipts no receiver was bound for yet
         self._outbox: queue.Queue[bytes | None] = queue.Queue()  # receipts for the courier to send
         self._writes: dict[socket.socket, threading.Lock] = {}  # a receipt and an answer never interleave
         self._sequence = itertools.count(1)
@@ -233,7 +226,8 @@ class SmscSink:
         """A receiver (or transceiver) bound: receipts go to it, those waiting first."""
         with self._lock:
             self._receivers.append(conn)
-            waiting, self._waiting = self._waiting, []
+            waiting = list(self._waiting)
+            self._waiting.clear()
         for raw in waiting:
             self._outbox.put(raw)
 
@@ -269,10 +263,10 @@ class SmscSink:
     def _deliver(self, raw: bytes) -> None:
         """To the receiver bound longest; kept for later while none is (or it just went away)."""
         with self._lock:
-            receivers = list(self._receivers)
-        if not any(self._write(conn, raw) for conn in receivers[:1]):
+            oldest = self._receivers[0] if self._receivers else None
+        if oldest is None or not self._write(oldest, raw):
             with self._lock:
-                self._waiting = [*self._waiting, raw][-RECEIPTS_KEPT:]
+                self._waiting.append(raw)
 
     def _bind_status(self, pdu: Any) -> int:
         if self._credentials is None:
